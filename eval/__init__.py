@@ -1,0 +1,1 @@
+"""Evaluation: gold labels, metrics, baselines and benchmarks, measured as a user would."""

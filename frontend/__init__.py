@@ -1,0 +1,1 @@
+"""The web app's static files, served by ``qmsgap serve``."""

@@ -1,0 +1,1 @@
+"""Ingestion: documents of every common QMS format become cited passages."""

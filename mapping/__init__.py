@@ -1,0 +1,1 @@
+"""Mapping: embed passages, retrieve evidence for every practice, score coverage."""

@@ -1,0 +1,1 @@
+"""The FastAPI web service for suppliers, consultants and auditors."""
