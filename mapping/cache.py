@@ -65,9 +65,8 @@ class EmbeddingCache:
                     (model, *chunk),
                 ).fetchall()
                 for digest, dim, blob in rows:
-                    vector = np.frombuffer(blob, dtype=np.float32)
-                    if vector.shape == (dim,):  # a damaged row is treated as missing
-                        found[bytes(digest)] = vector
+                    if len(blob) == dim * 4:  # a damaged row is treated as missing
+                        found[bytes(digest)] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, model: str, items: Sequence[tuple[bytes, Vectors]]) -> None:

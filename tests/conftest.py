@@ -11,6 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qmsgap.ingest.models import (
+    DocumentFormat,
+    DocumentMetadata,
+    PageSpan,
+    ParsedDocument,
+    Passage,
+)
 from qmsgap.settings import Settings
 
 
@@ -57,3 +64,56 @@ def settings(data_dir: Path) -> Settings:
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
+
+
+def build_document(
+    path: str,
+    sections: list[tuple[tuple[str, ...], str]],
+    *,
+    title: str | None = None,
+    pages: bool = False,
+) -> ParsedDocument:
+    """A ParsedDocument made by hand: one passage per (section path, text), one page each if
+    ``pages``. Offsets are exact, as ingestion guarantees."""
+    canonical = ""
+    passages: list[Passage] = []
+    page_spans: list[PageSpan] = []
+    document_id = hashlib.sha256(f"{path}\0{sections!r}".encode()).hexdigest()
+    for ordinal, (section, text) in enumerate(sections):
+        heading = f"{section[-1]}\n" if section else ""
+        page_start = len(canonical)
+        canonical += heading
+        start = len(canonical)
+        canonical += text
+        page = ordinal + 1 if pages else None
+        passages.append(
+            Passage(
+                id=f"{document_id[:16]}:{ordinal}",
+                document_id=document_id,
+                ordinal=ordinal,
+                start=start,
+                end=start + len(text),
+                text=text,
+                page_start=page,
+                page_end=page,
+                section=section,
+            )
+        )
+        canonical += "\n\n"
+        if pages:
+            page_spans.append(PageSpan(number=ordinal + 1, start=page_start, end=len(canonical)))
+    return ParsedDocument(
+        document_id=document_id,
+        path=path,
+        format=DocumentFormat.PDF if pages else DocumentFormat.MARKDOWN,
+        size_bytes=len(canonical.encode()),
+        canonical_text=canonical,
+        pages=page_spans,
+        passages=passages,
+        metadata=DocumentMetadata(title=title),
+    )
+
+
+@pytest.fixture
+def make_document() -> object:
+    return build_document
