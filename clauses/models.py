@@ -8,10 +8,13 @@ IATF 16949, ASPICE) to practices or clauses of a catalog.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from qmsgap.errors import NotFound
 
 
 class _Model(BaseModel):
@@ -21,6 +24,7 @@ class _Model(BaseModel):
 class Obligation(StrEnum):
     MANDATORY = "mandatory"
     OPTIONAL = "optional"
+    NOT_APPLICABLE = "not_applicable"  # the practice's clause is tailored out (see Tailoring)
 
 
 class Reference(_Model):
@@ -61,6 +65,10 @@ class Clause(_Model):
         default=True, description="False where the published material does not name the clause."
     )
     tailorable: bool = True
+    tailoring_rationale: str | None = Field(
+        default=None,
+        description="Why the clause may (or may not) be declared not applicable.",
+    )
     references: tuple[Reference, ...] = ()
     practices: tuple[Practice, ...] = ()
     notes: str | None = None
@@ -97,6 +105,57 @@ class Catalog(_Model):
     clauses: tuple[Clause, ...]
     source: Literal["builtin", "licensed"] = "builtin"
     notes: str | None = None
+
+    # Lookups scan the tuples (a catalog holds a few hundred items): no cached index is kept,
+    # so equality, copies and model_copy(update=...) can never see a stale one.
+
+    def iter_practices(self) -> Iterator[tuple[Clause, Practice]]:
+        """Every practice in catalog order, with the clause holding it."""
+        for clause in self.clauses:
+            for practice in clause.practices:
+                yield clause, practice
+
+    def all_practices(self) -> list[Practice]:
+        """Every practice in catalog order."""
+        return [practice for _, practice in self.iter_practices()]
+
+    def clause(self, clause_id: str) -> Clause:
+        """The clause ``clause_id``. Raises NotFound if there is none."""
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise NotFound(f"catalog '{self.id}' has no clause '{clause_id}'")
+
+    def practice(self, practice_id: str) -> Practice:
+        """The practice ``practice_id``. Raises NotFound if there is none."""
+        return self.locate(practice_id)[1]
+
+    def locate(self, practice_id: str) -> tuple[Clause, Practice]:
+        """The practice ``practice_id`` and its clause. Raises NotFound if there is none."""
+        for clause, practice in self.iter_practices():
+            if practice.id == practice_id:
+                return clause, practice
+        raise NotFound(f"catalog '{self.id}' has no practice '{practice_id}'")
+
+    def has_id(self, item_id: str) -> bool:
+        """True if ``item_id`` names a clause or a practice of this catalog."""
+        return any(c.id == item_id for c in self.clauses) or any(
+            p.id == item_id for _, p in self.iter_practices()
+        )
+
+    def chapter(self, chapter_id: str) -> Chapter:
+        """The chapter ``chapter_id``. Raises NotFound if there is none."""
+        for chapter in self.chapters:
+            if chapter.id == chapter_id:
+                return chapter
+        raise NotFound(f"catalog '{self.id}' has no chapter '{chapter_id}'")
+
+    def practice_type(self, key: str) -> PracticeTypeRule:
+        """The rule of practice type ``key``. Raises NotFound if the catalog does not declare it."""
+        for rule in self.practice_types:
+            if rule.key == key:
+                return rule
+        raise NotFound(f"catalog '{self.id}' declares no practice type '{key}'")
 
 
 Relationship = Literal["equal", "subset", "superset", "intersect"]
