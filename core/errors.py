@@ -101,3 +101,10 @@ class ParseResourceLimit(DocumentError):
     """Parsing needed more memory than the configured limit and was stopped."""
 
     code = "parse_resource_limit"
+
+
+class GoldLabelError(QmsGapError):
+    """An evaluation gold file is invalid; the message names the file and the line."""
+
+    code = "gold_label_error"
+    http_status = 422

@@ -1,0 +1,141 @@
+"""``qmsgap eval`` and ``qmsgap bench``: measure accuracy against the gold sets, and speed."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qmsgap.errors import ConfigurationError
+
+_GOLD_SETS = ("sample", "real", "all")
+_SYSTEMS = "bm25,naive-rag,qmsgap"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(run_eval)
+    app.command("bench")(run_bench)
+
+
+def run_eval(  # noqa: PLR0917 - typer maps options onto parameters
+    gold: Annotated[str, typer.Option("--gold", help="Gold set: sample, real or all.")] = "all",
+    systems: Annotated[
+        str, typer.Option("--systems", help="Comma-separated systems: bm25, naive-rag, qmsgap.")
+    ] = _SYSTEMS,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for results.json, results.md and PNG plots.")
+    ] = Path("eval/results"),
+    software_type: Annotated[
+        str, typer.Option("--software-type", help="ASQMS software type the systems assume.")
+    ] = "II",
+    real_corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--real-corpus",
+            help="Folder of the real QMS documents (default: corpus_root of documents.yaml, "
+            "relative to the repository).",
+        ),
+    ] = None,
+    gold_dir: Annotated[
+        Path | None, typer.Option("--gold-dir", help="Folder holding the gold sets.")
+    ] = None,
+    sample_corpus: Annotated[
+        Path | None, typer.Option("--sample-corpus", help="Folder of the sample supplier QMS.")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ingest again instead of reading the cache.")
+    ] = False,
+) -> None:
+    """Score bm25, naive RAG and qmsgap side by side on the gold sets."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from qmsgap.clauses import load_catalog
+    from qmsgap.eval import report
+    from qmsgap.eval.runner import (
+        DEFAULT_GOLD_DIR,
+        DEFAULT_SAMPLE_CORPUS,
+        EvaluationRunner,
+        build_systems,
+    )
+    from qmsgap.settings import get_settings
+
+    if gold not in _GOLD_SETS:
+        raise ConfigurationError(f"--gold must be one of {', '.join(_GOLD_SETS)}, not {gold!r}")
+    names = [n.strip() for n in systems.split(",") if n.strip()]
+    if not names:
+        raise ConfigurationError("--systems names no system")
+    settings = get_settings()
+    console = Console(stderr=True)
+    runner = EvaluationRunner(
+        settings=settings,
+        systems=build_systems(names, settings),
+        catalog=load_catalog("asqms"),
+        gold_dir=gold_dir or DEFAULT_GOLD_DIR,
+        sample_corpus=sample_corpus or DEFAULT_SAMPLE_CORPUS,
+        real_corpus=real_corpus,
+        software_type=software_type,
+        use_cache=not no_cache,
+        progress=lambda msg: console.print(f"[dim]{msg}[/dim]"),
+    )
+    sample = runner.run_sample() if gold in ("sample", "all") else None
+    real = runner.run_real() if gold in ("real", "all") else None
+    command = "qmsgap " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    written = report.write_outputs(out, sample, real, command)
+
+    stdout = Console()
+    if sample is not None:
+        table = Table(title="Sample supplier QMS: practice level")
+        table.add_column("system")
+        for _, label in report.SAMPLE_COLUMNS:
+            table.add_column(label, justify="right")
+        for row in report.table_rows(
+            [(r.system, report.sample_summary(r)) for r in sample.results], report.SAMPLE_COLUMNS
+        ):
+            table.add_row(*row)
+        stdout.print(table)
+        if sample.located.unlocated:
+            stdout.print(
+                f"[yellow]{len(sample.located.unlocated)} gold quotes not found in the corpus "
+                f"(listed in {out / 'results.md'})[/yellow]"
+            )
+    if real is not None:
+        table = Table(title="Real QMS documents: document level")
+        table.add_column("system")
+        for _, label in report.REAL_COLUMNS:
+            table.add_column(label, justify="right")
+        for row in report.table_rows(
+            [(r.system, report.real_summary(r)) for r in real.results], report.REAL_COLUMNS
+        ):
+            table.add_row(*row)
+        stdout.print(table)
+    stdout.print(f"written: {', '.join(str(p) for p in written[:2])} (+{len(written) - 2} more)")
+
+
+def run_bench(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for bench.json and the scaling plot.")
+    ] = Path("eval/results"),
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Comma-separated copies of the sample QMS to scale to.")
+    ] = "1,4,16",
+    sample_corpus: Annotated[
+        Path | None, typer.Option("--sample-corpus", help="Folder of the sample supplier QMS.")
+    ] = None,
+) -> None:
+    """Measure parsing, embedding, end-to-end analysis, memory and scaling."""
+    from qmsgap.eval.bench import Benchmark
+    from qmsgap.eval.runner import DEFAULT_SAMPLE_CORPUS
+    from qmsgap.settings import get_settings
+
+    try:
+        copies = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError as exc:
+        raise ConfigurationError(f"--sizes must be integers, not {sizes!r}") from exc
+    if not copies or min(copies) < 1:
+        raise ConfigurationError("--sizes needs positive integers")
+    bench = Benchmark(get_settings(), sample_corpus or DEFAULT_SAMPLE_CORPUS, copies, out)
+    bench.run(echo=typer.echo)

@@ -1,0 +1,146 @@
+"""The interface every evaluated system implements, and the adapter over qmsgap's own engine.
+
+A system reads the same ingested documents and catalog and answers, per practice: a status, a
+confidence in that status (0-1), a practice-level score and the evidence ranked best first as
+``(document, start, end, score)`` with offsets into the document's canonical text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+from qmsgap.clauses.models import Catalog, Practice
+from qmsgap.ingest.models import ParsedDocument
+
+if TYPE_CHECKING:
+    from qmsgap.mapping.embedders import Embedder
+    from qmsgap.settings import Settings
+
+PredictedStatus = Literal["covered", "partial", "gap", "not_applicable"]
+EVIDENCE_K = 5
+"""Evidence items every system is asked for (recall@5 and nDCG@5 need five)."""
+
+
+@dataclass(frozen=True)
+class EvidenceHit:
+    """One ranked evidence span: ``canonical_text[start:end]`` of ``document``."""
+
+    document: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class PracticePrediction:
+    """A system's answer for one practice."""
+
+    practice_id: str
+    status: PredictedStatus
+    confidence: float
+    score: float
+    evidence: tuple[EvidenceHit, ...]
+
+
+Predictions = dict[str, PracticePrediction]
+
+
+@runtime_checkable
+class System(Protocol):
+    """Something that maps documents onto a catalog's practices.
+
+    ``run`` returns a prediction for every practice of ``catalog`` (keyed by practice id). It
+    raises :class:`~qmsgap.errors.QmsGapError` subclasses for expected failures (e.g.
+    ``ModelUnavailable`` when the embedding model cannot be loaded).
+    """
+
+    name: str
+
+    def run(
+        self, documents: Sequence[ParsedDocument], catalog: Catalog, software_type: str
+    ) -> Predictions: ...
+
+
+def practices_of(catalog: Catalog) -> list[Practice]:
+    """Every practice of the catalog, in catalog order."""
+    return [p for clause in catalog.clauses for p in clause.practices]
+
+
+def clause_of(catalog: Catalog) -> dict[str, str]:
+    """practice id -> the id of the clause (ASQMS process) holding it."""
+    return {p.id: clause.id for clause in catalog.clauses for p in clause.practices}
+
+
+def threshold_status(score: float, covered: float, partial: float) -> PredictedStatus:
+    """covered at or above ``covered``, partial at or above ``partial``, else gap."""
+    if score >= covered:
+        return "covered"
+    if score >= partial:
+        return "partial"
+    return "gap"
+
+
+def threshold_confidence(score: float, covered: float, partial: float) -> float:
+    """Confidence of a status decided by two thresholds: 0.5 on a threshold, rising linearly
+    to 1.0 at a distance of (covered - partial) from the nearest threshold.
+
+    A baseline has no calibrated probability; this states "the further from the line, the surer"
+    and is the same rule for both baselines (its calibration is measured like any other).
+    """
+    band = max(covered - partial, 1e-9)
+    margin = min(abs(score - covered), abs(score - partial))
+    return 0.5 + 0.5 * min(1.0, margin / band)
+
+
+class QmsgapSystem:
+    """qmsgap's mapping engine, as a user runs it (default settings, one fixed embedder)."""
+
+    name = "qmsgap"
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        evidence_k: int = EVIDENCE_K,
+        tailoring: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.evidence_k = evidence_k
+        self.tailoring = tailoring
+
+    def run(
+        self, documents: Sequence[ParsedDocument], catalog: Catalog, software_type: str
+    ) -> Predictions:
+        """Analyze with :class:`~qmsgap.mapping.engine.MappingEngine` and convert the report.
+
+        Raises:
+            QmsGapError: whatever the engine raises (model unavailable, bad catalog ...).
+        """
+        from qmsgap.mapping.engine import MappingEngine
+
+        engine = MappingEngine(self.settings, embedder=self.embedder)
+        report = engine.analyze(
+            list(documents),
+            catalog=catalog,
+            software_type=software_type,
+            tailoring=self.tailoring,
+            evidence_k=self.evidence_k,
+        )
+        out: Predictions = {}
+        for clause in report.clauses:
+            for practice in clause.practices:
+                evidence = tuple(
+                    EvidenceHit(e.document, e.start, e.end, float(e.score))
+                    for e in practice.evidence
+                )
+                out[practice.id] = PracticePrediction(
+                    practice.id,
+                    practice.status,
+                    float(practice.confidence),
+                    float(practice.score),
+                    evidence,
+                )
+        return out
