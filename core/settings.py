@@ -96,6 +96,11 @@ class MappingSettings(BaseModel):
     """Retrieval and scoring. Thresholds are chosen on the gold set (see eval/)."""
 
     evidence_per_practice: int = Field(default=3, ge=1, le=20, description="Evidence items kept.")
+    calibration_path: Path | None = Field(
+        default=None,
+        description="A calibration JSON (weights and cut points of the status model). Empty "
+        "means the one shipped with qmsgap, fitted on the gold set (see eval/).",
+    )
 
 
 class ServerSettings(BaseModel):

@@ -1,0 +1,339 @@
+"""The mapping engine: parsed documents + a catalog -> a coverage report with verified evidence.
+
+    engine = MappingEngine(settings)                 # embedder + cache from settings
+    report = engine.analyze(documents, catalog=load_catalog("asqms"), software_type="II")
+
+The engine knows nothing of HTTP or files on disk beyond its caches: the CLI and the service
+parse documents with :mod:`qmsgap.ingest` and hand them over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qmsgap import __version__
+from qmsgap.clauses.models import Catalog, Clause, Obligation, Practice
+from qmsgap.errors import CatalogError
+from qmsgap.ingest.models import IngestFailure, ParsedDocument
+from qmsgap.mapping.cache import CachingEmbedder, EmbeddingCache
+from qmsgap.mapping.embedders import Embedder, make_embedder
+from qmsgap.mapping.index import CorpusIndex
+from qmsgap.mapping.queries import catalog_queries
+from qmsgap.mapping.quotes import Segment, best_span, page_of, segments, verified_quote
+from qmsgap.mapping.retrieval import Candidate, CitationRouter, PracticeRetrieval, Retriever
+from qmsgap.mapping.rollup import clause_status, gap_list, guidance, summarize, weighted_credit
+from qmsgap.mapping.schema import (
+    ClauseCoverage,
+    CoverageReport,
+    DocumentEntry,
+    Evidence,
+    FrameworkRef,
+    PracticeCoverage,
+    Status,
+)
+from qmsgap.mapping.scoring import Calibration, load_calibration
+from qmsgap.settings import Settings
+
+#: Reports progress as (step, done, total).
+Progress = Callable[[str, int, int], None]
+
+_RANKED_DEPTH = 10
+_KEYWORD_BONUS = 0.05
+
+
+@dataclass
+class Analysis:
+    """The report, plus what evaluation and reviewers need beyond it."""
+
+    report: CoverageReport
+    ranked: dict[str, list[Evidence]] = field(default_factory=dict)
+    """Per practice, the best candidate passages regardless of the status decided."""
+    embedded_passages: int = 0
+
+
+def _no_progress(_step: str, _done: int, _total: int) -> None:
+    return None
+
+
+def obligation(catalog: Catalog, practice: Practice, software_type: str) -> Obligation:
+    """Whether ``practice`` is mandatory for ``software_type`` under the catalog's rules."""
+    for rule in catalog.practice_types:
+        if rule.key == practice.type:
+            found = rule.obligation.get(software_type) or rule.obligation.get("default")
+            if found is None:
+                raise CatalogError(
+                    f"catalog '{catalog.id}' has no rule for practice type {practice.type} "
+                    f"and software type {software_type}"
+                )
+            return found
+    raise CatalogError(f"catalog '{catalog.id}' does not declare practice type {practice.type}")
+
+
+class MappingEngine:
+    """Maps documents onto a catalog. Heavy objects (model, cache) are made once, here."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        *,
+        calibration: Calibration | None = None,
+        citation_router: CitationRouter | None = None,
+        cache: EmbeddingCache | None = None,
+    ) -> None:
+        self.settings = settings
+        inner = embedder if embedder is not None else make_embedder(settings)
+        if cache is None:
+            cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
+        self.embedder = CachingEmbedder(inner, cache)
+        self.calibration = calibration or load_calibration(settings.mapping.calibration_path)
+        self.citation_router = citation_router
+
+    def analyze(self, documents: Sequence[ParsedDocument], **options: object) -> CoverageReport:
+        """Shorthand for ``run(...).report``."""
+        return self.run(documents, **options).report  # type: ignore[arg-type]
+
+    def run(
+        self,
+        documents: Sequence[ParsedDocument],
+        *,
+        catalog: Catalog,
+        software_type: str = "II",
+        tailoring: Mapping[str, str] | None = None,
+        failures: Sequence[IngestFailure] = (),
+        evidence_k: int | None = None,
+        index_dir: Path | None = None,
+        progress: Progress = _no_progress,
+    ) -> Analysis:
+        """Map ``documents`` onto ``catalog``.
+
+        ``tailoring`` maps clause ids declared not applicable to their justification.
+        ``index_dir`` keeps the corpus's FAISS index between runs. Raises CatalogError for an
+        unknown software type or tailored clause, ModelUnavailable when the model is needed but
+        cannot be loaded.
+        """
+        tailoring = dict(tailoring or {})
+        self._check_options(catalog, software_type, tailoring)
+        k = evidence_k or self.settings.mapping.evidence_per_practice
+        progress("index", 0, 1)
+        misses_before = self.embedder.stats.misses
+        index = CorpusIndex.build(
+            documents,
+            self.embedder,
+            directory=index_dir,
+            threads=self.settings.embedding.threads,
+        )
+        progress("index", 1, 1)
+        queries = [q for q in catalog_queries(catalog) if q.clause.id not in tailoring]
+        progress("retrieve", 0, len(queries))
+        retriever = Retriever(
+            index,
+            self.embedder,
+            citation_router=self.citation_router,
+            aspect_min_score=self.calibration.aspect_min_score,
+        )
+        retrievals = {r.queries.id: r for r in retriever.run(queries)}
+        progress("retrieve", len(queries), len(queries))
+        run = _Run(
+            catalog=catalog,
+            software_type=software_type,
+            tailoring=tailoring,
+            retrievals=retrievals,
+            quoter=_Quoter(index, {d.document_id: d for d in documents}, self.embedder),
+            calibration=self.calibration,
+            evidence_k=k,
+        )
+        clauses: list[ClauseCoverage] = []
+        for position, clause in enumerate(catalog.clauses):
+            progress("score", position, len(catalog.clauses))
+            clauses.append(run.clause(clause))
+        progress("score", len(catalog.clauses), len(catalog.clauses))
+        report = CoverageReport(
+            qmsgap_version=__version__,
+            embedder=self.embedder.model_id,
+            framework=FrameworkRef(id=catalog.id, version=catalog.version, title=catalog.title),
+            software_type=software_type,
+            tailoring=tailoring,
+            documents=_document_entries(documents, failures),
+            clauses=clauses,
+            gaps=gap_list(clauses),
+            summary=summarize(clauses),
+        )
+        return Analysis(report, run.ranked, self.embedder.stats.misses - misses_before)
+
+    def _check_options(
+        self, catalog: Catalog, software_type: str, tailoring: Mapping[str, str]
+    ) -> None:
+        if software_type not in catalog.software_types:
+            raise CatalogError(
+                f"software type {software_type!r} is not one of {list(catalog.software_types)} "
+                f"for catalog '{catalog.id}'"
+            )
+        for clause_id, reason in tailoring.items():
+            clause = catalog.clause(clause_id)
+            if not reason.strip():
+                raise CatalogError(f"tailoring {clause_id} out needs a justification")
+            if not clause.tailorable:
+                raise CatalogError(f"clause {clause_id} ({clause.title}) cannot be tailored out")
+
+
+@dataclass
+class _Run:
+    """One analysis in progress: decides practices and clauses from the retrieval results."""
+
+    catalog: Catalog
+    software_type: str
+    tailoring: Mapping[str, str]
+    retrievals: Mapping[str, PracticeRetrieval]
+    quoter: _Quoter
+    calibration: Calibration
+    evidence_k: int
+    ranked: dict[str, list[Evidence]] = field(default_factory=dict)
+
+    def clause(self, clause: Clause) -> ClauseCoverage:
+        practices = [self.practice(clause, p) for p in clause.practices]
+        credit = weighted_credit(practices)
+        return ClauseCoverage(
+            id=clause.id,
+            chapter=clause.chapter,
+            title=clause.title,
+            status=clause_status(practices),
+            score=round(credit, 4) if credit is not None else 0.0,
+            not_applicable_reason=self.tailoring.get(clause.id),
+            practices=practices,
+        )
+
+    def practice(self, clause: Clause, practice: Practice) -> PracticeCoverage:
+        mandatory = obligation(self.catalog, practice, self.software_type) is Obligation.MANDATORY
+        if clause.id in self.tailoring:
+            return PracticeCoverage(
+                id=practice.id,
+                title=practice.title,
+                type=practice.type,
+                mandatory=mandatory,
+                status=Status.NOT_APPLICABLE,
+                score=0.0,
+                confidence=1.0,
+                guidance="",
+                rationale=f"Process {clause.id} is tailored out: {self.tailoring[clause.id]}",
+            )
+        found = self.retrievals[practice.id]
+        status, confidence, score = self.calibration.decide(found.features)
+        ranked = self.quoter.evidence(found, _RANKED_DEPTH)
+        self.ranked[practice.id] = ranked
+        floor = self.calibration.evidence_min_score
+        evidence = (
+            []
+            if status is Status.GAP
+            else [e for e in ranked[: self.evidence_k] if e.score >= floor]
+        )
+        return PracticeCoverage(
+            id=practice.id,
+            title=practice.title,
+            type=practice.type,
+            mandatory=mandatory,
+            status=status,
+            score=round(score, 4),
+            confidence=round(confidence, 4),
+            guidance=guidance(practice, status, found.missing_aspects),
+            rationale=_rationale(status, found, evidence),
+            signals=found.signals,
+            evidence=evidence,
+        )
+
+
+def _rationale(status: Status, found: PracticeRetrieval, evidence: list[Evidence]) -> str:
+    f = found.features
+    strength = f"best match {f['dense_top1']:.2f}, key terms found {f['keyword_coverage']:.0%}"
+    if status is Status.GAP:
+        return f"No passage addresses this practice convincingly ({strength})."
+    where = sorted({e.document for e in evidence})
+    return f"{status.value.capitalize()}: {strength}; cited from {', '.join(where) or 'none'}."
+
+
+class _Quoter:
+    """Turns candidates into verified evidence, scoring sentences once per analysis."""
+
+    def __init__(
+        self, index: CorpusIndex, documents: Mapping[str, ParsedDocument], embedder: Embedder
+    ) -> None:
+        self.index = index
+        self.documents = documents
+        self.embedder = embedder
+        self._segments: dict[int, list[Segment]] = {}
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def evidence(self, found: PracticeRetrieval, depth: int) -> list[Evidence]:
+        chosen = found.candidates[:depth]
+        self._prepare([c.row for c in chosen], found.queries.dense[0])
+        query = self._vectors[found.queries.dense[0]]
+        keywords = [k.lower() for k in found.queries.keywords]
+        return [self._one(c, query, keywords) for c in chosen]
+
+    def _prepare(self, rows: list[int], query: str) -> None:
+        texts = [query] if query not in self._vectors else []
+        for row in rows:
+            if row not in self._segments:
+                segs = segments(self.index.passages[row].passage.text)
+                self._segments[row] = segs
+                texts.extend(s.text for s in segs if s.text not in self._vectors)
+        texts = list(dict.fromkeys(texts))
+        if texts:
+            vectors = self.embedder.embed_batch(texts)
+            self._vectors.update(zip(texts, vectors, strict=True))
+
+    def _one(self, cand: Candidate, query: np.ndarray, keywords: list[str]) -> Evidence:
+        item = self.index.passages[cand.row]
+        passage = item.passage
+        document = self.documents[passage.document_id]
+        segs = self._segments[cand.row]
+        scores = np.array(
+            [
+                float(self._vectors[s.text] @ query)
+                + _KEYWORD_BONUS * sum(1 for k in keywords if k in s.text.lower())
+                for s in segs
+            ]
+        )
+        lo, hi = best_span(segs, scores)
+        start, end = passage.start + lo, passage.start + hi
+        return Evidence(
+            document_id=passage.document_id,
+            document=document.path,
+            passage_id=passage.id,
+            page=page_of(document, passage, start),
+            section=list(passage.section),
+            quote=verified_quote(document, passage, start, end),
+            start=start,
+            end=end,
+            score=round(min(max(cand.fused, 0.0), 1.0), 4),
+        )
+
+
+def _document_entries(
+    documents: Sequence[ParsedDocument], failures: Sequence[IngestFailure]
+) -> list[DocumentEntry]:
+    entries = [
+        DocumentEntry(
+            id=d.document_id,
+            document=d.path,
+            format=d.format,
+            kind=d.metadata.kind,
+            title=d.metadata.title,
+            document_number=d.metadata.document_number,
+            revision=d.metadata.revision,
+            pages=d.page_count,
+            passages=len(d.passages),
+            errors=list(d.warnings),
+            findings=list(d.findings),
+        )
+        for d in documents
+    ]
+    entries.extend(
+        DocumentEntry(id=f.document_id or "", document=f.path, errors=[f"{f.code}: {f.message}"])
+        for f in failures
+    )
+    return sorted(entries, key=lambda e: e.document)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qmsgap.mapping.quotes import QuoteMismatch, best_span, segments, verified_quote
+
+pytestmark = pytest.mark.unit
+
+
+def test_segments_split_sentences_and_lines_with_exact_offsets() -> None:
+    text = "  Baselines are tagged. Each release is audited!\n- item one\n\nTable: a | b  "
+    segs = segments(text)
+    assert [s.text for s in segs] == [
+        "Baselines are tagged.",
+        "Each release is audited!",
+        "- item one",
+        "Table: a | b",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in segs)
+
+
+def test_abbreviations_and_numbers_do_not_end_a_sentence_mid_clause() -> None:
+    segs = segments("See ISO 9001 cl. 7.5.3 for details, e.g. Records. Next sentence here.")
+    assert [s.text for s in segs] == [
+        "See ISO 9001 cl. 7.5.3 for details, e.g. Records.",
+        "Next sentence here.",
+    ]
+
+
+def test_best_span_grows_a_short_best_segment_and_stops_at_weak_neighbours() -> None:
+    segs = segments(
+        "Scope. Baselines are tagged in Git for every release candidate. Canteen rules."
+    )
+    span = best_span(segs, np.array([0.9, 0.8, 0.1]))
+    assert span == (segs[0].start, segs[1].end)  # "Scope." alone is too short to stand
+    span = best_span(segs, np.array([0.1, 0.9, 0.1]))
+    assert span == (segs[1].start, segs[1].end)
+
+
+def test_a_quote_outside_its_passage_is_a_bug(make_document) -> None:
+    doc = make_document("a.md", [(("1 A",), "First sentence. Second sentence.")])
+    passage = doc.passages[0]
+    assert verified_quote(doc, passage, passage.start, passage.start + 15) == "First sentence."
+    with pytest.raises(QuoteMismatch):
+        verified_quote(doc, passage, passage.start - 2, passage.start + 5)
