@@ -114,7 +114,11 @@ class QmsgapSystem:
     def run(
         self, documents: Sequence[ParsedDocument], catalog: Catalog, software_type: str
     ) -> Predictions:
-        """Analyze with :class:`~qmsgap.mapping.engine.MappingEngine` and convert the report.
+        """Analyze with :class:`~qmsgap.mapping.engine.MappingEngine` and convert the result.
+
+        Status, confidence and score come from the coverage report. The evidence is the
+        engine's ranked candidates for the practice regardless of the status it decided (the
+        report itself cites nothing for a gap), cut to ``evidence_k``, like the baselines' lists.
 
         Raises:
             QmsGapError: whatever the engine raises (model unavailable, bad catalog ...).
@@ -122,7 +126,7 @@ class QmsgapSystem:
         from qmsgap.mapping.engine import MappingEngine
 
         engine = MappingEngine(self.settings, embedder=self.embedder)
-        report = engine.analyze(
+        analysis = engine.run(
             list(documents),
             catalog=catalog,
             software_type=software_type,
@@ -130,15 +134,16 @@ class QmsgapSystem:
             evidence_k=self.evidence_k,
         )
         out: Predictions = {}
-        for clause in report.clauses:
+        for clause in analysis.report.clauses:
             for practice in clause.practices:
+                ranked = analysis.ranked.get(practice.id, practice.evidence)
                 evidence = tuple(
                     EvidenceHit(e.document, e.start, e.end, float(e.score))
-                    for e in practice.evidence
+                    for e in ranked[: self.evidence_k]
                 )
                 out[practice.id] = PracticePrediction(
                     practice.id,
-                    practice.status,
+                    practice.status.value,
                     float(practice.confidence),
                     float(practice.score),
                     evidence,

@@ -17,11 +17,13 @@ from qmsgap.eval.baselines import (
 )
 from qmsgap.eval.systems import (
     PracticePrediction,
+    QmsgapSystem,
     System,
     threshold_confidence,
     threshold_status,
 )
 from qmsgap.ingest.models import ParsedDocument
+from qmsgap.settings import Settings
 
 pytestmark = pytest.mark.unit
 
@@ -167,3 +169,26 @@ def test_cross_fit_never_uses_a_practice_to_decide_its_own_status() -> None:
     # the data are separable, so both folds recover them exactly
     assert all(fitted.predictions[p].status == gold[p] for p in ids)
     assert fitted.predictions["unlabelled"].status == "covered"
+
+
+def test_qmsgap_adapter_returns_every_practice_with_valid_offsets(
+    documents: list[ParsedDocument],
+    tiny_catalog: Catalog,
+    settings: Settings,
+    fake_embedder: object,
+) -> None:
+    system = QmsgapSystem(settings, fake_embedder)  # type: ignore[arg-type]
+    assert isinstance(system, System)
+    predictions = system.run(documents, tiny_catalog, "II")
+    assert set(predictions) == {"4.4.1", "4.4.2", "5.1.1", "5.1.2", "5.1.3"}
+    texts = {d.path: d.canonical_text for d in documents}
+    for pred in predictions.values():
+        assert pred.status in ("covered", "partial", "gap", "not_applicable")
+        assert 0.0 <= pred.confidence <= 1.0
+        assert len(pred.evidence) <= 5
+        for item in pred.evidence:
+            assert 0 <= item.start < item.end <= len(texts[item.document])
+    # the ranked candidates are kept even where the status is a gap
+    assert predictions["4.4.1"].evidence
+    top = predictions["4.4.1"].evidence[0]
+    assert "audit" in texts[top.document][top.start : top.end].lower()
