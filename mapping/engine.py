@@ -52,6 +52,8 @@ class Analysis:
     report: CoverageReport
     ranked: dict[str, list[Evidence]] = field(default_factory=dict)
     """Per practice, the best candidate passages regardless of the status decided."""
+    features: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per practice, the evidence features the status was decided from (for calibration)."""
     embedded_passages: int = 0
 
 
@@ -163,7 +165,12 @@ class MappingEngine:
             gaps=gap_list(clauses),
             summary=summarize(clauses),
         )
-        return Analysis(report, run.ranked, self.embedder.stats.misses - misses_before)
+        return Analysis(
+            report,
+            run.ranked,
+            {pid: r.features for pid, r in retrievals.items()},
+            self.embedder.stats.misses - misses_before,
+        )
 
     def _check_options(
         self, catalog: Catalog, software_type: str, tailoring: Mapping[str, str]
