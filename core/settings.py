@@ -90,6 +90,17 @@ class IngestSettings(BaseModel):
     document_max_age_days: int = Field(
         default=3 * 365, ge=1, description="Older issue dates are reported as a finding."
     )
+    ocr_language: str = Field(
+        default="eng",
+        pattern=r"^[a-z_]{3,8}(\+[a-z_]{3,8})*$",
+        description="Tesseract language(s) for OCR, e.g. 'eng' or 'eng+deu'.",
+    )
+    workers: int = Field(
+        default=0,
+        ge=0,
+        le=32,
+        description="Parsing worker processes; 0 means one per CPU core, at most 4.",
+    )
 
 
 class MappingSettings(BaseModel):
