@@ -203,6 +203,29 @@ class BM25Baseline:
             out[practice.id] = PracticePrediction(practice.id, "gap", 0.5, top, evidence)
         return self._finish(out)
 
+    def out_of_fold(
+        self, predictions: Predictions, gold: Mapping[str, str]
+    ) -> tuple[Predictions, list[str]]:
+        """Statuses from thresholds cross-fitted on ``gold`` (see :func:`cross_fit`)."""
+        fitted = cross_fit(predictions, gold)
+        notes = [
+            f"fold {fold} thresholds (fitted on the other fold): covered >= {t.covered:.3f}, "
+            f"partial >= {t.partial:.3f}"
+            for fold, t in fitted.thresholds.items()
+        ]
+        return fitted.predictions, notes
+
+    def transfer(
+        self, predictions: Predictions, sample: Predictions, gold: Mapping[str, str]
+    ) -> tuple[Predictions, list[str]]:
+        """Statuses from the thresholds fitted on all sample labels (``sample`` predictions)."""
+        thresholds = fit_thresholds({pid: p.score for pid, p in sample.items()}, gold)
+        note = (
+            f"thresholds fitted on all sample labels: covered >= {thresholds.covered:.3f}, "
+            f"partial >= {thresholds.partial:.3f}"
+        )
+        return apply_thresholds(predictions, thresholds), [note]
+
     def _finish(self, predictions: Predictions) -> Predictions:
         if self.thresholds is None:
             return predictions

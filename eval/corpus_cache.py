@@ -25,18 +25,16 @@ if TYPE_CHECKING:
 
 
 def corpus_files(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (recursively, sorted), skipping hidden ones.
+    """The document files under ``root``, as ``qmsgap.ingest.discover`` finds them.
 
     Raises:
         DocumentError: ``root`` is not a folder.
     """
+    from qmsgap.ingest import discover
+
     if not root.is_dir():
         raise DocumentError(f"corpus folder not found: {root}")
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    return discover([root])
 
 
 def ingest_fingerprint(settings: Settings) -> str:
@@ -77,8 +75,11 @@ class CorpusLoader:
     def run(self, root: Path, files: Sequence[Path] | None = None) -> IngestedCorpus:
         """Ingest ``files`` (default: :func:`corpus_files` of ``root``), paths relative to root.
 
+        Documents that fail are returned as :class:`IngestFailure` items (and are not cached).
+
         Raises:
-            DocumentError: ``root`` is not a folder or a file is outside it.
+            DocumentError: ``root`` is not a folder, a file is outside it, or not one document
+                could be ingested.
         """
         from qmsgap.ingest import Ingestor
 
@@ -102,7 +103,8 @@ class CorpusLoader:
         failures: list[IngestFailure] = []
         started = time.perf_counter()
         if todo:
-            outcomes = Ingestor(self.settings).run(todo, root)
+            with Ingestor(self.settings) as ingestor:
+                outcomes = list(ingestor.run(todo, root))
             for path, outcome in zip(todo, outcomes, strict=True):
                 if isinstance(outcome, IngestFailure):
                     failures.append(outcome)
@@ -112,6 +114,12 @@ class CorpusLoader:
                     self._store(keys[path], outcome)
         seconds = time.perf_counter() - started if todo else 0.0
         ordered = [documents[p] for p in paths if p in documents]
+        if paths and not ordered:
+            first = failures[0]
+            raise DocumentError(
+                f"no document of {root} could be ingested ({len(failures)} failures; first: "
+                f"{first.path}: [{first.code}] {first.message})"
+            )
         return IngestedCorpus(root, ordered, failures, seconds, len(cached))
 
     def _load(self, key: str, relative: str) -> ParsedDocument | None:

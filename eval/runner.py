@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from qmsgap.clauses.models import Catalog
 from qmsgap.errors import ConfigurationError
-from qmsgap.eval.baselines import CrossFit, Thresholds, apply_thresholds, cross_fit, fit_thresholds
 from qmsgap.eval.corpus_cache import CorpusLoader, IngestedCorpus
 from qmsgap.eval.gold import DocumentGoldSet, GoldSet, load_document_labels, load_labels
 from qmsgap.eval.metrics import (
@@ -41,7 +40,7 @@ from qmsgap.eval.metrics import (
     status_scores,
 )
 from qmsgap.eval.spans import IRView, LocatedGold, ir_view, judge, locate_gold
-from qmsgap.eval.systems import Predictions, System, clause_of, practices_of
+from qmsgap.eval.systems import GoldFitted, Predictions, System, clause_of, practices_of
 
 if TYPE_CHECKING:
     from qmsgap.settings import Settings
@@ -205,8 +204,9 @@ class EvaluationRunner:
     """Runs the chosen systems on the chosen gold sets.
 
     ``systems`` are built lazily by their factories (so the model loads once, only if needed).
-    A system with ``fit_on_gold = True`` (the BM25 baseline) has its status thresholds
-    cross-fitted on the sample labels, and fitted on all sample labels for the real set.
+    A :class:`GoldFitted` system with ``fit_on_gold`` (BM25; qmsgap when its shipped status
+    model was fitted on labels) is scored on the sample set with out-of-fold statuses, and on
+    the real set through its ``transfer`` rule.
     """
 
     settings: Settings
@@ -262,14 +262,9 @@ class EvaluationRunner:
             predictions, seconds = self._run_system(name, corpus)
             self._sample_scores[name] = predictions
             notes: list[str] = []
-            if getattr(self.system(name), "fit_on_gold", False):
-                fitted: CrossFit = cross_fit(predictions, gold.statuses)
-                predictions = fitted.predictions
-                notes.extend(
-                    f"fold {fold} thresholds (fitted on the other fold): covered >= "
-                    f"{t.covered:.3f}, partial >= {t.partial:.3f}"
-                    for fold, t in fitted.thresholds.items()
-                )
+            system = self.system(name)
+            if isinstance(system, GoldFitted) and system.fit_on_gold:
+                predictions, notes = system.out_of_fold(predictions, gold.statuses)
             results.append(
                 score_sample(
                     name,
@@ -287,16 +282,13 @@ class EvaluationRunner:
         self._sample = evaluation
         return evaluation
 
-    def _thresholds_from_sample(self, name: str) -> Thresholds:
-        if name not in self._sample_scores:
+    def _sample_predictions(self, name: str) -> tuple[Predictions, dict[str, str]]:
+        """The system's raw predictions on the sample set (run now if not run yet)."""
+        if name not in self._sample_scores or self._sample is None:
             gold, corpus, _ = self.load_sample()
             self._sample_scores[name] = self._run_system(name, corpus)[0]
-            statuses = gold.statuses
-        else:
-            assert self._sample is not None
-            statuses = self._sample.gold.statuses
-        scores = {pid: p.score for pid, p in self._sample_scores[name].items()}
-        return fit_thresholds(scores, statuses)
+            return self._sample_scores[name], gold.statuses
+        return self._sample_scores[name], self._sample.gold.statuses
 
     def run_real(self) -> RealEvaluation:
         """Every system on the real-documents set (document-level evaluation).
@@ -319,13 +311,10 @@ class EvaluationRunner:
         for name in self.systems:
             predictions, seconds = self._run_system(name, corpus)
             notes: list[str] = []
-            if getattr(self.system(name), "fit_on_gold", False):
-                thresholds = self._thresholds_from_sample(name)
-                predictions = apply_thresholds(predictions, thresholds)
-                notes.append(
-                    f"thresholds fitted on all sample labels: covered >= "
-                    f"{thresholds.covered:.3f}, partial >= {thresholds.partial:.3f}"
-                )
+            system = self.system(name)
+            if isinstance(system, GoldFitted) and system.fit_on_gold:
+                sample, statuses = self._sample_predictions(name)
+                predictions, notes = system.transfer(predictions, sample, statuses)
             results.append(
                 score_real(
                     name, seconds, predictions, gold=gold, clause_map=clause_map, notes=notes

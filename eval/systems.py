@@ -8,7 +8,7 @@ confidence in that status (0-1), a practice-level score and the evidence ranked 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from qmsgap.clauses.models import Catalog, Practice
@@ -63,6 +63,27 @@ class System(Protocol):
     ) -> Predictions: ...
 
 
+@runtime_checkable
+class GoldFitted(Protocol):
+    """A system whose status decision is (or may be) fitted on the sample gold labels.
+
+    The runner never reports such a system's statuses on the labels it was fitted on:
+    ``out_of_fold`` re-decides every labelled practice with a model fitted without it;
+    ``transfer`` decides the real-documents set with a model fitted on all sample labels. Both
+    return the new predictions and notes saying what was done.
+    """
+
+    fit_on_gold: bool
+
+    def out_of_fold(
+        self, predictions: Predictions, gold: Mapping[str, str]
+    ) -> tuple[Predictions, list[str]]: ...
+
+    def transfer(
+        self, predictions: Predictions, sample: Predictions, gold: Mapping[str, str]
+    ) -> tuple[Predictions, list[str]]: ...
+
+
 def practices_of(catalog: Catalog) -> list[Practice]:
     """Every practice of the catalog, in catalog order."""
     return [p for clause in catalog.clauses for p in clause.practices]
@@ -95,7 +116,13 @@ def threshold_confidence(score: float, covered: float, partial: float) -> float:
 
 
 class QmsgapSystem:
-    """qmsgap's mapping engine, as a user runs it (default settings, one fixed embedder)."""
+    """qmsgap's mapping engine, as a user runs it (default settings, one fixed embedder).
+
+    When the engine's shipped status model was fitted on labelled practices (its calibration
+    provenance counts ``examples``), :meth:`out_of_fold` replaces the statuses and confidences
+    of the labelled practices by 5-fold cross-validated ones (``qmsgap.mapping.calibrate``), so
+    the sample-set table never scores the model on its own training labels.
+    """
 
     name = "qmsgap"
 
@@ -110,6 +137,12 @@ class QmsgapSystem:
         self.embedder = embedder
         self.evidence_k = evidence_k
         self.tailoring = tailoring
+        self.features: dict[str, dict[str, float]] = {}
+        self.provenance: dict[str, object] = {}
+
+    @property
+    def fit_on_gold(self) -> bool:
+        return "examples" in self.provenance
 
     def run(
         self, documents: Sequence[ParsedDocument], catalog: Catalog, software_type: str
@@ -126,6 +159,7 @@ class QmsgapSystem:
         from qmsgap.mapping.engine import MappingEngine
 
         engine = MappingEngine(self.settings, embedder=self.embedder)
+        self.provenance = dict(engine.calibration.provenance)
         analysis = engine.run(
             list(documents),
             catalog=catalog,
@@ -133,6 +167,7 @@ class QmsgapSystem:
             tailoring=self.tailoring,
             evidence_k=self.evidence_k,
         )
+        self.features = {pid: dict(f) for pid, f in analysis.features.items()}
         out: Predictions = {}
         for clause in analysis.report.clauses:
             for practice in clause.practices:
@@ -149,3 +184,46 @@ class QmsgapSystem:
                     evidence,
                 )
         return out
+
+    def out_of_fold(
+        self, predictions: Predictions, gold: Mapping[str, str]
+    ) -> tuple[Predictions, list[str]]:
+        """Cross-validated statuses for the labelled practices of the last :meth:`run`.
+
+        Raises:
+            ValueError: a labelled practice has no features (run was not called on this set).
+        """
+        from qmsgap.mapping.calibrate import Example, cross_validate
+        from qmsgap.mapping.schema import Status
+
+        missing = [pid for pid in gold if pid not in self.features]
+        if missing:
+            raise ValueError(f"no engine features for {missing[:5]}; run the system first")
+        examples = [
+            Example(pid, self.features[pid], Status(status)) for pid, status in gold.items()
+        ]
+        penalty = self.provenance.get("penalty", 1.0)
+        cv = cross_validate(
+            examples, penalty=float(penalty) if isinstance(penalty, int | float) else 1.0
+        )
+        out = dict(predictions)
+        for pid in gold:
+            if pid in out:
+                out[pid] = replace(
+                    out[pid],
+                    status=cv.predictions[pid].value,
+                    confidence=float(cv.confidences[pid]),
+                )
+        note = (
+            f"the shipped status model was fitted on {self.provenance.get('examples')} labelled "
+            f"practices; statuses shown are {cv.folds}-fold out-of-fold predictions "
+            f"(penalty {cv.penalty})"
+        )
+        return out, [note]
+
+    def transfer(
+        self, predictions: Predictions, sample: Predictions, gold: Mapping[str, str]
+    ) -> tuple[Predictions, list[str]]:
+        """The real-documents set is not training data: the shipped model is used as is."""
+        del sample, gold
+        return predictions, ["shipped status model (fitted on the sample labels) used as is"]

@@ -87,6 +87,10 @@ def run_eval(  # noqa: PLR0917 - typer maps options onto parameters
     written = report.write_outputs(out, sample, real, command)
 
     stdout = Console()
+    for evaluation in (sample, real):
+        if evaluation is not None and evaluation.corpus.failures:
+            failed = ", ".join(f"{f.path} [{f.code}]" for f in evaluation.corpus.failures)
+            stdout.print(f"[yellow]not ingested (scored as absent): {failed}[/yellow]")
     if sample is not None:
         table = Table(title="Sample supplier QMS: practice level")
         table.add_column("system")

@@ -192,3 +192,24 @@ def test_qmsgap_adapter_returns_every_practice_with_valid_offsets(
     assert predictions["4.4.1"].evidence
     top = predictions["4.4.1"].evidence[0]
     assert "audit" in texts[top.document][top.start : top.end].lower()
+
+
+def test_qmsgap_out_of_fold_replaces_statuses_fitted_on_the_labels(settings: Settings) -> None:
+    system = QmsgapSystem(settings)
+    assert not system.fit_on_gold  # nothing known about the shipped model before a run
+    system.provenance = {"examples": 30, "penalty": 0.1}
+    assert system.fit_on_gold
+    gold: dict[str, str] = {}
+    predictions = {}
+    for i in range(30):
+        pid = f"p{i}"
+        level = i % 3  # 0 gap, 1 partial, 2 covered: well separated on dense_top1
+        gold[pid] = ("gap", "partial", "covered")[level]
+        system.features[pid] = {"dense_top1": 0.2 + 0.3 * level + 0.01 * (i % 5)}
+        predictions[pid] = PracticePrediction(pid, "covered", 0.99, 0.5, ())
+    out, notes = system.out_of_fold(predictions, gold)
+    assert {pid: p.status for pid, p in out.items()} == gold
+    assert all(p.confidence < 0.99 for p in out.values())
+    assert "out-of-fold" in notes[0]
+    with pytest.raises(ValueError, match="no engine features"):
+        system.out_of_fold(predictions, {"unknown": "gap"})
