@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from qmsgap import __version__
-from qmsgap.cli import config_cmd, eval_cmd
+from qmsgap.cli import config_cmd, eval_cmd, ingest_cmd
 from qmsgap.errors import QmsGapError
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ def _root(
 
 config_cmd.register(app)
 eval_cmd.register(app)
+ingest_cmd.register(app)
 
 
 def main() -> None:
