@@ -191,7 +191,7 @@ def build(sources: Path, out: Path) -> list[Built]:
 
 def inventory(built: list[Built]) -> str:
     """A Markdown table of the generated files with page numbers and totals."""
-    lines = ["| file | format | doc no. | pages | words |", "|---|---|---|---|---|"]
+    lines = ["| file | format | doc no. | pages | words (rows for xlsx) |", "|---|---|---|---|---|"]
     for item in sorted(built, key=lambda b: b.file):
         pages = f"{item.pages}" if item.counted else f"~{item.pages}"
         lines.append(f"| {item.file} | {item.format} | {item.doc_no} | {pages} | {item.words} |")
