@@ -264,32 +264,33 @@ def _column_widths(block: TableBlock, total: float) -> list[float]:
 def _control_block(source: DocSource, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     meta = source.meta
     cell, head = st["cell"], st["cellhead"]
-    rev = meta.revision if meta.revision is not None else ""
-    info = [
-        [Paragraph("Document no.", head), Paragraph(meta.doc_no, cell),
-         Paragraph("Revision", head), Paragraph(rev, cell)],
-        [Paragraph("Effective date", head), Paragraph(str(meta.effective), cell),
-         Paragraph("Process owner", head), Paragraph(escape(meta.owner), cell)],
-        [Paragraph("Prepared by", head), Paragraph(escape(meta.author), cell),
-         Paragraph("Approved by (Freigabe)", head), Paragraph(escape(meta.approver), cell)],
-    ]  # fmt: skip
-    if meta.revision is None:
-        info[0][2:] = [Paragraph("Classification", head), Paragraph(meta.classification, cell)]
+    rows = [("Document no.", meta.doc_no)]
+    rows.append(
+        ("Revision", meta.revision)
+        if meta.revision is not None
+        else ("Classification", meta.classification)
+    )
+    rows += [
+        ("Effective date", str(meta.effective)),
+        ("Process owner", meta.owner),
+        ("Prepared by", meta.author),
+        ("Approved by (Freigabe)", meta.approver),
+    ]
+    info = [[Paragraph(label, head), Paragraph(escape(value), cell)] for label, value in rows]
     width = A4[0] - 2 * _MARGIN_X
-    grid = Table(info, colWidths=[width * f for f in (0.18, 0.32, 0.22, 0.28)], hAlign="LEFT")
+    grid = Table(info, colWidths=[width * 0.3, width * 0.7], hAlign="LEFT")
     grid.setStyle(
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8A94A6")),
                 ("BACKGROUND", (0, 0), (0, -1), _GREY),
-                ("BACKGROUND", (2, 0), (2, -1), _GREY),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
         )
     )
     out: list[Flowable] = [grid, Spacer(1, 4 * mm)]
     if meta.history:
-        rows = [
+        history = [
             [Paragraph(escape(h.revision), cell), Paragraph(escape(h.date), cell),
              Paragraph(escape(h.change), cell), Paragraph(escape(h.author), cell)]
             for h in meta.history
@@ -297,7 +298,7 @@ def _control_block(source: DocSource, st: dict[str, ParagraphStyle]) -> list[Flo
         header = [Paragraph(t, head) for t in ("Rev.", "Date", "Description of change", "By")]
         out += [
             Paragraph("<b>Revision history</b>", st["body"]),
-            _table(header, rows, [width * f for f in (0.08, 0.14, 0.58, 0.20)]),
+            _table(header, history, [width * f for f in (0.08, 0.14, 0.58, 0.20)]),
             Spacer(1, 5 * mm),
         ]
     return out

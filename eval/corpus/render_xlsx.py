@@ -26,12 +26,14 @@ def _sheet(ws: Any, meta: DocMeta, sheet: dict[str, Any]) -> int:
     ws["A1"].font = Font(bold=True, size=12, color="1F3A5F")
     ws["A2"] = f"{meta.title} - {sheet.get('title', sheet['name'])}"
     ws["A2"].font = Font(bold=True, size=11)
-    ws["A3"] = (
-        f"Doc. no. {meta.doc_no}{rev}   Effective: {meta.effective}   "
-        f"Owner: {meta.owner}   Approved: {meta.approver}"
+    revision = "" if meta.revision is None else f" | Revision: {meta.revision}"
+    ws["A3"] = f"Document no.: {meta.doc_no}{revision} | Effective date: {meta.effective}"
+    ws["A4"] = (
+        f"Process owner: {meta.owner} | Prepared by: {meta.author} | Approved by: {meta.approver}"
     )
-    ws["A3"].font = Font(size=9, italic=True)
-    row = 4
+    for ref in ("A3", "A4"):
+        ws[ref].font = Font(size=9, italic=True)
+    row = 5
     for line in sheet.get("intro", []):
         ws.cell(row=row, column=1, value=str(line)).font = Font(size=9)
         row += 1
