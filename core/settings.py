@@ -114,6 +114,19 @@ class MappingSettings(BaseModel):
     )
 
 
+class CatalogSettings(BaseModel):
+    """Clause catalogs: licensed imports stored in the data directory."""
+
+    apply_licensed_overlays: bool = Field(
+        default=True,
+        description="Apply imported licensed requirement texts (qmsgap catalog import --mode "
+        "overlay) on top of the built-in paraphrases when a catalog is loaded.",
+    )
+    max_import_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest catalog file accepted by import."
+    )
+
+
 class ServerSettings(BaseModel):
     """The web service."""
 
@@ -147,6 +160,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     mapping: MappingSettings = Field(default_factory=MappingSettings)
+    catalogs: CatalogSettings = Field(default_factory=CatalogSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     @model_validator(mode="after")
