@@ -79,9 +79,11 @@ class HtmlReader:
         return raw
 
     def _walk(self, node: Any, state: _State, depth: int) -> None:
-        from bs4.element import NavigableString, Tag
+        from bs4.element import NavigableString, PreformattedString, Tag
 
         for child in list(node.children):
+            if isinstance(child, PreformattedString):
+                continue  # doctype, comment, CDATA, processing instruction
             if isinstance(child, NavigableString):
                 state.buffer.append(str(child))
                 continue

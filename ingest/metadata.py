@@ -46,15 +46,28 @@ _DATE_LABEL = re.compile(
     r"freigabedatum|approval\s+date|approved\s+on|date\s+of\s+approval|revision\s+date|"
     r"rev\.?\s+date|last\s+updated|stand|datum|date)\b)" + _SEP
 )
-_PERSON = r"(?P<value>[^\n|:]{2,80}?)(?=\s*(?:\||\n|$|\s{2,}|\b(?:date|datum|on)\b|\d{1,2}[./-]\d))"
+_PERSON = (
+    r"(?P<value>[^\n|:]{2,80}?)(?=\s*(?:\||\n|$)|\s{2,}|\s+\d{1,4}[./-]\d|\s+(?i:(?:date|datum|on|"
+    r"approved|prepared|reviewed|released|process\s+owner|revision|effective)\b))"
+)
+_BY_SEP = r"\s*(?:\([^)\n]{0,40}\))?\s*[:|]?\s*"  # "Approved by (Freigabe) | Name"
+_COLON_SEP = r"\s*(?:\([^)\n]{0,40}\))?\s*[:|]\s*"  # "Author: Name"
 _APPROVER = re.compile(
-    r"(?i:\b(?:approved\s+by|approver|approval|released\s+by|freigabe(?:\s+durch)?|"
-    r"genehmigt(?:\s+durch)?|freigegeben(?:\s+durch)?)\b)" + _SEP + _PERSON,
+    r"(?i:\b(?:approved|released|freigegeben|genehmigt)\s+(?:by|durch)\b)"
+    + _BY_SEP
+    + _PERSON
+    + r"|(?i:\b(?:approver|approval|freigabe)\b)"
+    + _COLON_SEP
+    + _PERSON.replace("value", "value2"),
     re.MULTILINE,
 )
 _AUTHOR = re.compile(
-    r"(?i:\b(?:prepared\s+by|author|created\s+by|written\s+by|erstellt(?:\s+durch|\s+von)?|"
-    r"verfasser)\b)" + _SEP + _PERSON,
+    r"(?i:\b(?:prepared|created|written|erstellt)\s+(?:by|durch|von)\b)"
+    + _BY_SEP
+    + _PERSON
+    + r"|(?i:\b(?:author|verfasser|erstellt)\b)"
+    + _COLON_SEP
+    + _PERSON.replace("value", "value2"),
     re.MULTILINE,
 )
 _DATE_PRIORITY = ("effective", "issue", "date of issue", "valid", "gültig", "release", "freigabe")
@@ -168,12 +181,22 @@ def _labeled(pattern: re.Pattern[str], text: str, *, located: bool = False) -> L
     match = pattern.search(text)
     if not match:
         return None
-    value = match.group("value").strip()
+    group = "value" if match.group("value") is not None else "value2"
+    value = match.group(group).strip()
     if not value:
         return None
+    value = _complete_parenthesis(value, text[match.end(group) :])
     if located:
-        return Located(value, match.start("value"), match.start("value") + len(value))
+        return Located(value, match.start(group), match.start(group) + len(value))
     return Located(value)
+
+
+def _complete_parenthesis(value: str, rest: str) -> str:
+    """ "Dr. A. Roe (Managing" + next line "Director)": a cell wrapped onto two lines."""
+    if value.count("(") <= value.count(")"):
+        return value
+    closing = re.match(r"\s*\n?([^\n()]{1,40}\))", rest)
+    return f"{value} {closing.group(1).strip()}" if closing else value
 
 
 def _bare_number(text: str, *, located: bool = False) -> Located | None:
@@ -233,12 +256,16 @@ def _title(front: Mapping[str, Any], props: Mapping[str, str], raw: RawDocument)
         return named.value
     if props.get("title"):
         return props["title"]
+    first = raw.blocks[0] if raw.blocks else None
+    if first is not None and first.kind is not BlockKind.HEADING:
+        line = raw.text[first.start : first.end].split("\n", 1)[0].strip()
+        if 3 <= len(line) <= 120 and ":" not in line:
+            return line  # a title line above the first heading
     for block in raw.blocks[:40]:
         if block.kind is BlockKind.HEADING and block.level <= 1 and block.start < _HEAD_CHARS:
             text = block.title or raw.text[block.start : block.end]
             return " ".join(text.split())[:200] or None
-    first = raw.text[:200].split("\n", 1)[0].strip()
-    return first if 3 <= len(first) <= 120 else None
+    return None
 
 
 def _clean_value(value: str) -> str:

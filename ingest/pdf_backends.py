@@ -237,8 +237,8 @@ class PdfiumBackend:
             count = len(document)
             if count > max_pages:
                 raise _too_many_pages(count, max_pages)
-            pages = [self._page(document, index) for index in range(count)]
             warnings: list[str] = []
+            pages = [self._page(document, index, warnings) for index in range(count)]
             outline = self._outline(document, warnings)
             info = _clean_info(
                 {
@@ -252,10 +252,15 @@ class PdfiumBackend:
         return PdfContent(pages=pages, outline=outline, info=info, warnings=warnings)
 
     @staticmethod
-    def _page(document: Any, index: int) -> PdfPage:
+    def _page(document: Any, index: int, warnings: list[str]) -> PdfPage:
+        import pypdfium2 as pdfium
         import pypdfium2.raw as pdfium_c
 
-        page = document[index]
+        try:
+            page = document[index]
+        except pdfium.PdfiumError as exc:
+            warnings.append(f"page {index + 1} could not be read ({exc}); it is left empty")
+            return PdfPage(text="", has_images=False)
         try:
             textpage = page.get_textpage()
             try:
