@@ -11,7 +11,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from qmsgap.mapping.reports.docx_report import write_docx
 from qmsgap.mapping.reports.html import render_html
+from qmsgap.mapping.reports.pdf_report import write_pdf
 from qmsgap.mapping.reports.tables import write_csv, write_xlsx
 from qmsgap.mapping.schema import CoverageReport
 
@@ -31,6 +33,8 @@ WRITERS: dict[str, Writer] = {
     "html": write_html,
     "csv": write_csv,
     "xlsx": write_xlsx,
+    "docx": write_docx,
+    "pdf": write_pdf,
 }
 
 
