@@ -1,6 +1,7 @@
 """Regenerate the sample supplier QMS (``sample-supplier-qms/``) from ``sources/``.
 
-Usage (from the repository root)::
+Usage (from the repository root, with qmsgap installed: the modules import each other as
+``qmsgap.eval.corpus.*`` through the editable install)::
 
     .venv/bin/python eval/corpus/build_sample.py            # rebuild and print the inventory
     .venv/bin/python eval/corpus/build_sample.py --check    # rebuild elsewhere, compare bytes
@@ -26,10 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from render_docx import render_docx
-from render_pdf import render_pdf
-from render_xlsx import render_xlsx
-from sample_source import (
+
+from qmsgap.eval.corpus.render_docx import render_docx
+from qmsgap.eval.corpus.render_pdf import render_pdf
+from qmsgap.eval.corpus.render_xlsx import render_xlsx
+from qmsgap.eval.corpus.sample_source import (
     DocSource,
     SourceError,
     Table,

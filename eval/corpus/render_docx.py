@@ -18,13 +18,14 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from sample_source import COMPANY, Block, DocSource, Runs, plain
-from sample_source import Code as CodeBlock
-from sample_source import Heading as HeadingBlock
-from sample_source import ListItem as ListBlock
-from sample_source import PageBreak as BreakBlock
-from sample_source import Paragraph as ParaBlock
-from sample_source import Table as TableBlock
+
+from qmsgap.eval.corpus.sample_source import COMPANY, Block, DocSource, Run, Runs, plain
+from qmsgap.eval.corpus.sample_source import Code as CodeBlock
+from qmsgap.eval.corpus.sample_source import Heading as HeadingBlock
+from qmsgap.eval.corpus.sample_source import ListItem as ListBlock
+from qmsgap.eval.corpus.sample_source import PageBreak as BreakBlock
+from qmsgap.eval.corpus.sample_source import Paragraph as ParaBlock
+from qmsgap.eval.corpus.sample_source import Table as TableBlock
 
 _TEXT_WIDTH_CM = 16.5
 
@@ -131,8 +132,6 @@ def _control(document: object, source: DocSource) -> None:
     document.add_paragraph()  # type: ignore[attr-defined]
     if meta.history:
         document.add_paragraph().add_run("Revision history").bold = True  # type: ignore[attr-defined]
-        from sample_source import Run
-
         _table(
             document,
             [(Run(t),) for t in ("Rev.", "Date", "Description of change", "By")],

@@ -30,13 +30,14 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from sample_source import COMPANY, Block, DocSource, Runs, plain
-from sample_source import Code as CodeBlock
-from sample_source import Heading as HeadingBlock
-from sample_source import ListItem as ListBlock
-from sample_source import PageBreak as BreakBlock
-from sample_source import Paragraph as ParaBlock
-from sample_source import Table as TableBlock
+
+from qmsgap.eval.corpus.sample_source import COMPANY, Block, DocSource, Runs, plain
+from qmsgap.eval.corpus.sample_source import Code as CodeBlock
+from qmsgap.eval.corpus.sample_source import Heading as HeadingBlock
+from qmsgap.eval.corpus.sample_source import ListItem as ListBlock
+from qmsgap.eval.corpus.sample_source import PageBreak as BreakBlock
+from qmsgap.eval.corpus.sample_source import Paragraph as ParaBlock
+from qmsgap.eval.corpus.sample_source import Table as TableBlock
 
 _MARGIN_X = 20 * mm
 _MARGIN_TOP = 30 * mm

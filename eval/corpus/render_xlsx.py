@@ -13,7 +13,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from sample_source import COMPANY, DocMeta
+
+from qmsgap.eval.corpus.sample_source import COMPANY, DocMeta
 
 _HEAD_FILL = PatternFill("solid", fgColor="D9DEE6")
 _THIN = Side(style="thin", color="8A94A6")
