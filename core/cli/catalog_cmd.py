@@ -44,10 +44,14 @@ def _console() -> Console:
 
 
 def _load(name: str, settings: Settings) -> Catalog:
-    """A catalog by id, or from a file when ``name`` is an existing path."""
+    """A catalog by id ("builtin:ID" for the shipped text without imports), or from a file."""
     from qmsgap.clauses import load_catalog
     from qmsgap.clauses.store import read_catalog_file
 
+    if name.startswith("builtin:"):
+        from qmsgap.clauses.loader import load_builtin_catalog
+
+        return load_builtin_catalog(name.removeprefix("builtin:"))
     path = Path(name)
     looks_like_path = (
         "/" in name or path.suffix.lower() in (".yaml", ".yml", ".csv", ".xlsx") or path.is_file()
@@ -277,8 +281,12 @@ def export_command(
 
 @catalog_app.command("diff")
 def diff_command(
-    old: Annotated[str, typer.Argument(help="Old revision: catalog id or file.")],
-    new: Annotated[str, typer.Argument(help="New revision: catalog id or file.")],
+    old: Annotated[
+        str, typer.Argument(help="Old revision: catalog id, builtin:ID (shipped text) or file.")
+    ],
+    new: Annotated[
+        str, typer.Argument(help="New revision: catalog id, builtin:ID (shipped text) or file.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what NEW adds, removes or rewords compared with OLD (word-level diff of texts)."""
