@@ -54,33 +54,27 @@ class SourceDocument:
         return Location(self.name, self.line_of(path))
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, refusing anchors/aliases (``*name``) with a located message."""
-
-    source_name = "<yaml>"
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
-            line = event.start_mark.line + 1 if event.start_mark is not None else "?"
-            raise CatalogError(
-                f"{self.source_name}:{line}: YAML aliases (*name) are not "
-                "allowed in catalog files; write the value out"
-            )
-        return super().compose_node(parent, index)
+#: libyaml's safe loader when PyYAML was built with it (7x faster), else the pure-Python one.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_yaml(text: str, name: str) -> SourceDocument:
     """Parse one YAML document, recording value lines.
 
+    The node tree is checked before any Python object is built: a node reached twice is an
+    alias (refused: composition never expands aliases, so this also stops "billion laughs"
+    documents), and a mapping key given twice is refused.
+
     Raises:
         CatalogError: on a YAML syntax error (with line and column), an alias, an unsupported
             tag, or a duplicate key in a mapping.
     """
-    loader = _NoAliasLoader(text)
-    loader.source_name = name
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
+        lines: dict[DataPath, int] = {}
+        if node is not None:
+            _index_lines(node, (), lines, name=name, seen=set(), used_at=node.start_mark.line + 1)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -91,10 +85,7 @@ def parse_yaml(text: str, name: str) -> SourceDocument:
         raise CatalogError(f"{name}: YAML syntax error: {exc}") from None
     finally:
         loader.dispose()
-    document = SourceDocument(name=name, data=data)
-    if node is not None:
-        _index_lines(node, (), document.lines, name)
-    return document
+    return SourceDocument(name=name, data=data, lines=lines)
 
 
 def read_yaml_file(
@@ -120,23 +111,39 @@ def read_yaml_file(
     return parse_yaml(text, label)
 
 
-def _index_lines(node: yaml.Node, path: DataPath, lines: dict[DataPath, int], name: str) -> None:
+def _index_lines(
+    node: yaml.Node,
+    path: DataPath,
+    lines: dict[DataPath, int],
+    *,
+    name: str,
+    seen: set[int],
+    used_at: int,
+) -> None:
+    if id(node) in seen:
+        raise CatalogError(
+            f"{name}:{used_at}: YAML aliases (*name) are not allowed in catalog files; write the "
+            f"value out (anchor at line {node.start_mark.line + 1})"
+        )
+    seen.add(id(node))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        seen: dict[Hashable, int] = {}
+        keys: dict[Hashable, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None:
-                raise CatalogError(
-                    f"{name}:{key_node.start_mark.line + 1}: mapping keys must be plain text"
-                )
             line = key_node.start_mark.line + 1
-            if key in seen:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise CatalogError(f"{name}:{line}: mapping keys must be plain text")
+            key = key_node.value
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise CatalogError(f"{name}:{line}: YAML merge keys (<<) are not allowed")
+            if key in keys:
                 raise CatalogError(
-                    f"{name}:{line}: duplicate key '{key}' (first at line {seen[key]})"
+                    f"{name}:{line}: duplicate key '{key}' (first at line {keys[key]})"
                 )
-            seen[key] = line
-            _index_lines(value_node, (*path, key), lines, name)
+            keys[key] = line
+            _index_lines(value_node, (*path, key), lines, name=name, seen=seen, used_at=line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(item, (*path, index), lines, name)
+            _index_lines(
+                item, (*path, index), lines, name=name, seen=seen, used_at=item.start_mark.line + 1
+            )
