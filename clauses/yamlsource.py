@@ -144,6 +144,6 @@ def _index_lines(
             _index_lines(value_node, (*path, key), lines, name=name, seen=seen, used_at=line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(
-                item, (*path, index), lines, name=name, seen=seen, used_at=item.start_mark.line + 1
-            )
+            # an aliased item carries its anchor's position: report the sequence instead
+            line = node.start_mark.line + 1 if id(item) in seen else item.start_mark.line + 1
+            _index_lines(item, (*path, index), lines, name=name, seen=seen, used_at=line)

@@ -182,7 +182,7 @@ def test_csv_rows_are_reported_by_their_starting_line(tmp_path: Path, settings: 
 def test_non_utf8_csv_is_rejected(tmp_path: Path, settings: Settings) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("practice_id,requirement\n6.2.1,Pr\xfcfung\n".encode("latin-1"))
-    with pytest.raises(CatalogError, match="not UTF-8 text.*CSV UTF-8"):
+    with pytest.raises(CatalogError, match=r"not UTF-8 text.*CSV UTF-8"):
         import_catalog(path, settings)
 
 
@@ -207,7 +207,7 @@ def test_not_a_workbook_and_too_large(tmp_path: Path, data_dir: Path) -> None:
     big.write_text("practice_id,requirement\n" + "6.2.1,x\n" * 500)
     with pytest.raises(CatalogError, match=r"big\.csv: file is \d+ bytes, the limit is 2048"):
         import_catalog(big, settings)
-    with pytest.raises(CatalogError, match="unsupported file type '.txt'"):
+    with pytest.raises(CatalogError, match=r"unsupported file type '\.txt'"):
         import_catalog(tmp_path / "x.txt", settings)
 
 
