@@ -134,6 +134,41 @@ class ServerSettings(BaseModel):
 
     host: str = Field(default="127.0.0.1", description="Interface to bind; loopback by default.")
     port: int = Field(default=8000, ge=1, le=65535)
+    token_ttl_minutes: int = Field(
+        default=12 * 60, ge=1, le=60 * 24 * 90, description="Lifetime of a login's bearer token."
+    )
+    job_workers: int = Field(
+        default=1, ge=1, le=8, description="Analyses run at the same time (background threads)."
+    )
+    resume_interrupted_jobs: bool = Field(
+        default=True,
+        description="On start-up, run again an analysis the previous process left queued or "
+        "running; when false it is marked failed with the reason.",
+    )
+    max_job_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Start-ups after which an analysis interrupted every time is marked failed.",
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=1024,
+        description="Largest upload request (all files and multipart framing), checked against "
+        "Content-Length before reading and counted while streaming.",
+    )
+    max_json_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest JSON request body."
+    )
+    password_hash_memory_kib: int = Field(
+        default=64 * 1024,
+        ge=8,
+        le=4 * 1024 * 1024,
+        description="argon2id memory cost of password hashes, in KiB.",
+    )
+    password_hash_iterations: int = Field(
+        default=3, ge=1, le=20, description="argon2id time cost (passes) of password hashes."
+    )
 
 
 class Settings(BaseSettings):

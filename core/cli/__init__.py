@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from qmsgap import __version__
-from qmsgap.cli import catalog_cmd, config_cmd, eval_cmd, ingest_cmd
+from qmsgap.cli import catalog_cmd, config_cmd, eval_cmd, ingest_cmd, serve_cmd, user_cmd
 from qmsgap.errors import QmsGapError
 
 app = typer.Typer(
@@ -41,6 +41,8 @@ catalog_cmd.register(app)
 config_cmd.register(app)
 eval_cmd.register(app)
 ingest_cmd.register(app)
+serve_cmd.register(app)
+user_cmd.register(app)
 
 
 def main() -> None:
