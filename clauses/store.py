@@ -26,7 +26,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from qmsgap.clauses import tables
+from qmsgap.clauses import tables, tablewriter
 from qmsgap.clauses.loader import (
     builtin_catalog_ids,
     builtin_themes,
@@ -34,9 +34,10 @@ from qmsgap.clauses.loader import (
     load_builtin_catalog,
     load_builtin_crosswalks,
 )
-from qmsgap.clauses.models import Catalog, Clause, Crosswalk, Practice
-from qmsgap.clauses.validation import DocumentOrigins, Problems, check_catalog
-from qmsgap.clauses.yamlsource import Location, SourceDocument, parse_yaml, read_yaml_file
+from qmsgap.clauses.models import Catalog, Clause, Crosswalk
+from qmsgap.clauses.overlay import Overlay, OverlayEntry, apply_overlay, read_overlay
+from qmsgap.clauses.validation import DocumentOrigins, Problems, validate_model
+from qmsgap.clauses.yamlsource import SourceDocument, parse_yaml, read_yaml_file
 from qmsgap.errors import CatalogError, NotFound
 from qmsgap.settings import Settings
 
@@ -58,30 +59,6 @@ class CatalogInfo(BaseModel):
     licensed_overlay: bool = Field(default=False, description="A licensed overlay is stored.")
     clauses: int
     practices: int
-
-
-class OverlayEntry(BaseModel):
-    """One practice's licensed text. ``clause_id`` and ``type`` are needed only for practices
-    the base catalog does not have."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    requirement: str = Field(min_length=1)
-    title: str | None = None
-    clause_id: str | None = None
-    type: str | None = None
-
-
-class Overlay(BaseModel):
-    """Licensed requirement texts for one catalog."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    overlay_for: str
-    imported_from: str = ""
-    imported_at: str = ""
-    practices: tuple[OverlayEntry, ...]
 
 
 class ImportResult(BaseModel):
@@ -152,122 +129,6 @@ def _read_stored_catalog(path: Path, catalog_id: str, settings: Settings) -> Cat
     if catalog.id != catalog_id:
         raise CatalogError(f"{path}: id '{catalog.id}' does not match its folder '{catalog_id}'")
     return catalog
-
-
-def read_overlay(path: Path, max_bytes: int | None = None) -> tuple[Overlay, SourceDocument]:
-    """Read a stored overlay file.
-
-    Raises:
-        CatalogError: if the file is not a valid overlay (with line numbers).
-    """
-    from qmsgap.clauses.validation import validate_model
-
-    document = read_yaml_file(path, max_bytes=max_bytes)
-    problems = Problems()
-    overlay = validate_model(
-        Overlay, document.data, DocumentOrigins(document), (), problems, kind_of_root="overlay"
-    )
-    problems.raise_if_any(f"overlay {path}")
-    assert overlay is not None
-    return overlay, document
-
-
-def apply_overlay(
-    base: Catalog, overlay: Overlay, document: SourceDocument | None = None
-) -> tuple[Catalog, ImportResult]:
-    """``base`` with the overlay's texts applied (source: licensed), and what changed.
-
-    Raises:
-        CatalogError: if a new practice names no existing clause or no type, or the result
-            fails validation (located in the overlay file when ``document`` is given).
-    """
-    name = document.name if document else f"overlay for '{base.id}'"
-    problems = Problems()
-    entries: dict[str, tuple[int, OverlayEntry]] = {}
-    for index, entry in enumerate(overlay.practices):
-        where = document.location(("practices", index)) if document else Location(name)
-        if entry.id in entries:
-            problems.add(where, f"practice '{entry.id}'", "listed twice in the overlay")
-        entries[entry.id] = (index, entry)
-    known = {p.id for _, p in base.iter_practices()}
-    clause_ids = {c.id for c in base.clauses}
-    new_by_clause: dict[str, list[Practice]] = {}
-    updated: list[str] = []
-    unchanged: list[str] = []
-    added: list[str] = []
-    for practice_id, (index, entry) in entries.items():
-        if practice_id in known:
-            continue
-        where = document.location(("practices", index)) if document else Location(name)
-        if not entry.clause_id or entry.clause_id not in clause_ids:
-            problems.add(
-                where,
-                f"practice '{practice_id}'",
-                f"not in catalog '{base.id}'; a new practice needs an existing clause_id "
-                f"(got {entry.clause_id!r})",
-            )
-            continue
-        if not entry.type or not entry.title:
-            problems.add(where, f"practice '{practice_id}'", "a new practice needs type and title")
-            continue
-        new_by_clause.setdefault(entry.clause_id, []).append(
-            Practice(
-                id=practice_id,
-                type=entry.type,
-                title=entry.title,
-                requirement=entry.requirement,
-                source="licensed",
-            )
-        )
-        added.append(practice_id)
-    problems.raise_if_any(f"overlay for catalog '{base.id}'")
-
-    clauses: list[Clause] = []
-    for clause in base.clauses:
-        practices: list[Practice] = []
-        for practice in clause.practices:
-            hit = entries.get(practice.id)
-            if hit is None:
-                practices.append(practice)
-                continue
-            entry = hit[1]
-            changed = practice.model_copy(
-                update={
-                    "requirement": entry.requirement,
-                    "title": entry.title or practice.title,
-                    "source": "licensed",
-                }
-            )
-            (updated if changed.requirement != practice.requirement else unchanged).append(
-                practice.id
-            )
-            practices.append(changed)
-        practices.extend(new_by_clause.get(clause.id, []))
-        clauses.append(clause.model_copy(update={"practices": tuple(practices)}))
-    result = base.model_copy(update={"clauses": tuple(clauses)})
-
-    class _OverlayOrigins:
-        def location(self, path: tuple[str | int, ...]) -> Location:
-            if len(path) >= 4 and path[0] == "clauses" and path[2] == "practices":
-                ci, pi = path[1], path[3]
-                if isinstance(ci, int) and isinstance(pi, int):
-                    practice_id = result.clauses[ci].practices[pi].id
-                    if practice_id in entries and document is not None:
-                        return document.location(("practices", entries[practice_id][0]))
-            return Location(name)
-
-    check_catalog(result, _OverlayOrigins(), problems, themes=builtin_themes())
-    problems.raise_if_any(f"catalog '{base.id}' with overlay")
-    report = ImportResult(
-        catalog_id=base.id,
-        mode="overlay",
-        stored_at="",
-        practices=len(entries),
-        updated=updated,
-        added=added,
-        unchanged=unchanged,
-    )
-    return result, report
 
 
 def _base_catalog(catalog_id: str, settings: Settings | None) -> Catalog:
@@ -462,8 +323,6 @@ def _overlay_from_file(path: Path, settings: Settings, catalog_id: str) -> Overl
                     )
                 )
         else:
-            from qmsgap.clauses.validation import validate_model
-
             problems = Problems()
             raw = dict(data) if isinstance(data, Mapping) else data
             if isinstance(raw, dict):
@@ -617,9 +476,9 @@ def export_catalog(catalog: Catalog, path: Path, fmt: ExportFormat) -> Path:
     if fmt == "yaml":
         _write_atomically(path, catalog_yaml(catalog))
     elif fmt == "csv":
-        tables.write_csv(catalog, path)
+        tablewriter.write_csv(catalog, path)
     elif fmt == "xlsx":
-        tables.write_xlsx(catalog, path)
+        tablewriter.write_xlsx(catalog, path)
     else:
         raise CatalogError(f"unknown export format '{fmt}' (yaml, csv, xlsx)")
     return path
