@@ -28,6 +28,7 @@ _BLOCKS = {
     "dt", "dd", "blockquote", "figure", "figcaption", "address", "details", "summary", "form",
     "fieldset", "legend", "center", "body", "html", "hr", "caption",
 }  # fmt: skip
+_SPECIAL = {"table", "pre", "ul", "ol", "li"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _MAX_DEPTH = 150
 _META = {
@@ -86,42 +87,36 @@ class HtmlReader:
                 continue  # doctype, comment, CDATA, processing instruction
             if isinstance(child, NavigableString):
                 state.buffer.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name.lower() if child.name else ""
-            if name == "br":
-                state.buffer.append("\n")
-            elif name in _HEADINGS:
-                self._flush(state)
-                title = clean_text(child.get_text(" "), keep_newlines=False)
-                state.builder.add(title, BlockKind.HEADING, level=_HEADINGS[name], gap=True)
-            elif name == "table":
-                self._flush(state)
-                self._table(child, state)
-            elif name == "pre":
-                self._flush(state)
-                state.builder.add(child.get_text(), BlockKind.CODE, gap=True)
-            elif name in ("ul", "ol"):
-                self._flush(state)
-                state.list_stack.append([name == "ol", 0])
-                self._descend(child, state, depth)
-                self._flush(state)
-                state.list_stack.pop()
-            elif name == "li":
-                self._flush(state)
-                if state.list_stack:
-                    entry = state.list_stack[-1]
-                    entry[1] = int(entry[1]) + 1
-                    state.pending_marker = f"{entry[1]}." if entry[0] else "-"
-                self._descend(child, state, depth)
-                self._flush(state)
-            elif name in _BLOCKS:
-                self._flush(state)
-                self._descend(child, state, depth)
-                self._flush(state)
-            else:
-                self._descend(child, state, depth)
+            elif isinstance(child, Tag):
+                self._element(child, (child.name or "").lower(), state, depth)
+
+    def _element(self, child: Any, name: str, state: _State, depth: int) -> None:
+        if name == "br":
+            state.buffer.append("\n")
+            return
+        if name not in _HEADINGS and name not in _BLOCKS and name not in _SPECIAL:
+            self._descend(child, state, depth)  # inline element: the paragraph continues
+            return
+        self._flush(state)
+        if name in _HEADINGS:
+            title = clean_text(child.get_text(" "), keep_newlines=False)
+            state.builder.add(title, BlockKind.HEADING, level=_HEADINGS[name], gap=True)
+        elif name == "table":
+            self._table(child, state)
+        elif name == "pre":
+            state.builder.add(child.get_text(), BlockKind.CODE, gap=True)
+        elif name in ("ul", "ol"):
+            state.list_stack.append([name == "ol", 0])
+            self._descend(child, state, depth)
+            self._flush(state)
+            state.list_stack.pop()
+        else:
+            if name == "li" and state.list_stack:
+                entry = state.list_stack[-1]
+                entry[1] = int(entry[1]) + 1
+                state.pending_marker = f"{entry[1]}." if entry[0] else "-"
+            self._descend(child, state, depth)
+            self._flush(state)
 
     def _descend(self, node: Any, state: _State, depth: int) -> None:
         if depth >= _MAX_DEPTH:

@@ -106,9 +106,10 @@ class Located:
 
 @dataclass(frozen=True)
 class ExtractedMetadata:
+    """The metadata, and where the issue date was read (cited by the age finding)."""
+
     metadata: DocumentMetadata
     date_at: Located | None
-    revision_at: Located | None
 
 
 class MetadataExtractor:
@@ -136,6 +137,7 @@ class MetadataExtractor:
             or _front_text(props, "version", "revision")
         )
         date_at, issue_date = _issue_date(front, control, head)
+        date_at = _locate(date_at, head)
         approver = (
             _front_text(front, "approver", "approved_by", "approval")
             or _labeled(_APPROVER, control)
@@ -159,7 +161,7 @@ class MetadataExtractor:
             last_modified=_timestamp(props.get("modified")),
             kind=guess_kind(title, number_value, raw.text[: _HEAD_CHARS * 2]),
         )
-        return ExtractedMetadata(metadata, date_at, revision if revision else None)
+        return ExtractedMetadata(metadata, date_at)
 
 
 def _front_value(front: Mapping[str, Any], *keys: str) -> Any:
@@ -175,6 +177,17 @@ def _front_text(front: Mapping[str, Any], *keys: str) -> Located | None:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return Located(str(value).strip()[:200])
     return None
+
+
+def _locate(found: Located | None, head: str) -> Located | None:
+    """Give a value read from headers or properties the offsets of its first occurrence in the
+    canonical text's opening, when it is printed there too."""
+    if found is None or found.start is not None or not found.value:
+        return found
+    index = head.find(found.value)
+    if index < 0:
+        return found
+    return Located(found.value, index, index + len(found.value))
 
 
 def _labeled(pattern: re.Pattern[str], text: str, *, located: bool = False) -> Located | None:

@@ -77,7 +77,7 @@ class DocumentParser:
                     f"the file has {size:,} bytes; the limit is {limit:,} (limits.max_upload_bytes)"
                 )
             with path.open("rb") as handle:
-                data = handle.read(limit + 1)
+                data = handle.read()  # sized from fstat; read(limit) would allocate the limit
         except IsADirectoryError as exc:
             raise DocumentError(f"{shown} is a directory, not a document") from exc
         except OSError as exc:

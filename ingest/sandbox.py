@@ -28,7 +28,7 @@ from pathlib import Path
 
 from qmsgap.errors import CorruptDocument, DocumentError, ParseResourceLimit, ParseTimeout
 from qmsgap.ingest.models import IngestFailure, IngestOutcome, ParsedDocument
-from qmsgap.ingest.worker import CONFIG, ERROR, HEADER, OK, READY, STOP, TASK
+from qmsgap.ingest.worker import CONFIG, ERROR, FATAL, HEADER, OK, READY, STOP, TASK
 from qmsgap.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -252,8 +252,14 @@ class Ingestor:
         if tag == OK:
             results[task.index] = ParsedDocument.model_validate_json(body)
             return
-        error = json.loads(body) if tag == ERROR else {"code": "document_error", "message": "?"}
+        error = (
+            json.loads(body)
+            if tag in (ERROR, FATAL)
+            else {"code": "document_error", "message": "the parsing worker answered badly"}
+        )
         results[task.index] = self._failure(task, error["code"], error["message"])
+        if tag == FATAL:
+            self._retire(worker)  # it exits after running out of memory
 
     def _died(
         self, worker: _Worker, results: dict[int, IngestOutcome], pending: list[_Task]

@@ -3,8 +3,9 @@
 Started by :class:`~qmsgap.ingest.sandbox.Ingestor` as a fresh interpreter (nothing of the
 parent is imported or unpickled). Protocol on stdin/stdout, one frame per message: an 8-byte
 big-endian length, a one-byte tag and a JSON body. The first frame from the parent is the
-configuration; the worker answers ``R`` when warmed up, then one ``O`` (parsed document) or
-``E`` (error) frame per ``T`` (task) frame. Anything libraries print goes to stderr, never
+configuration; the worker answers ``R`` when warmed up, then for each ``T`` (task) frame one
+``O`` (parsed document), ``E`` (error) or ``X`` (error, after which the worker exits because it
+ran out of memory) frame. Anything libraries print goes to stderr, never
 into the protocol.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 HEADER = struct.Struct(">Q")
-CONFIG, TASK, STOP, READY, OK, ERROR = b"C", b"T", b"S", b"R", b"O", b"E"
+CONFIG, TASK, STOP, READY, OK, ERROR, FATAL = b"C", b"T", b"S", b"R", b"O", b"E", b"X"
 _MIN_HEADROOM = 64 * 1024 * 1024
 _WARM_UP = ("pypdf", "pypdfium2", "docx", "openpyxl", "pptx", "bs4", "markdown_it")
 
@@ -112,17 +113,15 @@ def main() -> int:
         except DocumentError as exc:
             tag, body = ERROR, _error(exc.code, exc.message)
         except MemoryError:
-            tag, body, leave = ERROR, _error("parse_resource_limit", "out of memory"), True
+            limit = "the document needs more memory than allowed (limits.parse_memory_mb)"
+            tag, body, leave = ERROR, _error("parse_resource_limit", limit), True
         except Exception as exc:
             tag, body = ERROR, _error("document_error", f"the document could not be read ({exc})")
         try:
-            write_frame(protocol_out, tag, body)
+            write_frame(protocol_out, FATAL if leave else tag, body)
         except MemoryError:
-            write_frame(
-                protocol_out,
-                ERROR,
-                _error("parse_resource_limit", "the parsed document is too large to return"),
-            )
+            body = _error("parse_resource_limit", "the parsed document is too large to return")
+            write_frame(protocol_out, FATAL, body)
             leave = True
         if leave:
             return 0  # a process that ran out of memory is not trusted with another document
