@@ -59,7 +59,10 @@ class Route:
     reference: CitedReference
 
 
-_CLAUSE_WORD = r"(?:clauses?|cl\.|sections?|sec\.|chapters?|chap\.|paragraphs?|para\.|§+|no\.)"
+_CLAUSE_WORD = (
+    r"(?:clauses?|cl\.|sections?|sec\.|chapters?|chap\.|paragraphs?|para\.|§+|no\."
+    r"|Abschnitte?|Abschn\.|Kapitel|Kap\.|Ziffer|Ziff\.|Punkt|Nr\.|第|条款|章节)"
+)
 _NUMBER = r"\d{1,2}(?:\.\d{1,2}){0,5}"
 _DOTTED = r"\d{1,2}(?:\.\d{1,2}){1,5}"
 _LIST_TAIL = rf"(?:\s*(?:,|;|&|/|\band\b|\bor\b)\s*{_DOTTED})*"
@@ -72,6 +75,9 @@ _CLAUSE_AFTER = (
 _ISO9001 = re.compile(
     r"\b(?:DIN\s+)?(?:EN\s+)?ISO\s*9001(?:\s*[:/]\s*(?P<year>\d{4}))?" + _CLAUSE_AFTER,
     re.IGNORECASE,
+)
+_GBT19001 = re.compile(
+    r"\bGB\s*/\s*T\s*19001(?:\s*[-–:]\s*(?P<year>\d{4}))?" + _CLAUSE_AFTER, re.IGNORECASE
 )
 _IATF = re.compile(
     r"\b(?:IATF|ISO\s*/\s*TS)(?:\s*16949)?(?:\s*[:/]\s*(?P<year>\d{4}))?" + _CLAUSE_AFTER,
@@ -126,7 +132,8 @@ def _iso_edition(year: str | None, default: str, base: str) -> str:
 def find_references(text: str) -> list[CitedReference]:
     """Every citation of a known standard in ``text``, in order of appearance.
 
-    Known: ISO 9001, IATF 16949 (and ISO/TS 16949), ASPICE process ids (with optional base
+    Known: ISO 9001 (and GB/T 19001-2016, its identical Chinese adoption), IATF 16949 (and
+    ISO/TS 16949), ASPICE process ids (with optional base
     practice), ISO 26262 (part and clause), ISO/SAE 21434, UNECE R155/R156. Citations of other
     editions keep their edition (e.g. "ISO 9001:2008") so that they are not routed by the
     2015 crosswalk.
@@ -152,6 +159,10 @@ def find_references(text: str) -> list[CitedReference]:
         add(standard, [match.group("clause").rstrip(".")], match)
     for match in _ISO9001.finditer(text):
         standard = _iso_edition(match.group("year"), ISO_9001, "ISO 9001")
+        add(standard, _split_clauses(match.group("kw") or match.group("bare")), match)
+    for match in _GBT19001.finditer(text):  # China's identical adoption of ISO 9001
+        year = match.group("year")
+        standard = ISO_9001 if year in (None, "2016") else f"GB/T 19001-{year}"
         add(standard, _split_clauses(match.group("kw") or match.group("bare")), match)
     for match in _IATF.finditer(text):
         if match.group(0).upper().replace(" ", "").startswith("ISO/TS"):
