@@ -3,14 +3,15 @@
 Entry points:
 
 - :func:`discover` lists the document files under given paths;
-- :func:`ingest_file` / :func:`ingest_bytes` parse one document in this process;
+- :func:`ingest_file` / :func:`ingest_bytes` / :func:`ingest_text` parse one document in this
+  process;
 - :class:`Ingestor` parses many in sandboxed worker processes (time and memory limits);
 - :class:`Chunker` with :func:`load_counter` cuts sections into passages (mapping tests).
 """
 
 from qmsgap.ingest.chunking import Chunker, TokenCounter, WordPieceCounter, load_counter
 from qmsgap.ingest.discover import discover
-from qmsgap.ingest.pipeline import DocumentParser, ingest_bytes, ingest_file
+from qmsgap.ingest.pipeline import DocumentParser, ingest_bytes, ingest_file, ingest_text
 from qmsgap.ingest.sandbox import Ingestor
 from qmsgap.ingest.sections import Section, build_sections
 
@@ -25,5 +26,6 @@ __all__ = [
     "discover",
     "ingest_bytes",
     "ingest_file",
+    "ingest_text",
     "load_counter",
 ]

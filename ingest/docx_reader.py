@@ -90,13 +90,14 @@ class DocxReader:
         from docx.text.paragraph import Paragraph
 
         numbering = WordNumbering(document)
+        styles = _Styles(document)
         items: list[_Item] = []
         styled = False
         group = 0
         for element in _body_elements(document.element.body):
             if element.tag == _W + "p":
                 paragraph = Paragraph(element, document._body)
-                item = _paragraph_item(paragraph, numbering)
+                item = _paragraph_item(paragraph, numbering, styles)
                 if item is not None:
                     styled = styled or item.kind is BlockKind.HEADING
                     items.append(item)
@@ -122,35 +123,55 @@ def _body_elements(container: Any) -> Any:
             yield from _body_elements(child)
 
 
-def _style_chain(paragraph: Any) -> tuple[list[str], list[str]]:
-    """Style ids and names from the paragraph's style up through its base styles."""
-    ids: list[str] = []
-    names: list[str] = []
-    try:
-        style = paragraph.style
-    except (KeyError, ValueError, AttributeError):
-        return ids, names
-    while style is not None and len(ids) < 10:
-        ids.append(str(style.style_id or ""))
-        names.append(str(style.name or ""))
-        style = style.base_style
-    return ids, names
+class _Styles:
+    """Paragraph styles read once from styles.xml: python-docx's ``paragraph.style`` scans
+    every style for each paragraph without an explicit style, which dominates large files."""
+
+    def __init__(self, document: Any) -> None:
+        self.names: dict[str, str] = {}
+        self.base: dict[str, str | None] = {}
+        self.outline: dict[str, int] = {}
+        self.default: str | None = None
+        try:
+            root = document.styles.element
+        except (KeyError, AttributeError, NotImplementedError):
+            return
+        for style in root.iterfind(_W + "style"):
+            if style.get(_W + "type", "paragraph") != "paragraph":
+                continue
+            style_id = style.get(_W + "styleId", "")
+            name = style.find(_W + "name")
+            self.names[style_id] = name.get(_W + "val", style_id) if name is not None else style_id
+            based = style.find(_W + "basedOn")
+            self.base[style_id] = based.get(_W + "val") if based is not None else None
+            level = _outline_value(style.find(f"{_W}pPr/{_W}outlineLvl"))
+            if level is not None:
+                self.outline[style_id] = level
+            if style.get(_W + "default") in ("1", "true", "on"):
+                self.default = style_id
+
+    def chain(self, paragraph: Any) -> list[str]:
+        """Style ids from the paragraph's style up through its base styles."""
+        ppr = paragraph._p.pPr
+        style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else self.default
+        ids: list[str] = []
+        while style_id is not None and style_id not in ids and len(ids) < 10:
+            ids.append(style_id)
+            style_id = self.base.get(style_id)
+        return ids
 
 
-def _outline_level(paragraph: Any, style: Any) -> int | None:
-    for element in (paragraph._p.pPr, getattr(style, "element", None)):
-        if element is None:
-            continue
-        node = element.find(f".//{_W}outlineLvl")
-        if node is not None:
-            value = node.get(_W + "val", "9")
-            if value.isdigit() and int(value) < 9:
-                return int(value) + 1
-    return None
+def _outline_value(node: Any) -> int | None:
+    """``w:outlineLvl`` 0-8 -> heading level 1-9 (9 means body text)."""
+    if node is None:
+        return None
+    value = node.get(_W + "val", "9")
+    return int(value) + 1 if value.isdigit() and int(value) < 9 else None
 
 
-def _paragraph_item(paragraph: Any, numbering: WordNumbering) -> _Item | None:
-    ids, names = _style_chain(paragraph)
+def _paragraph_item(paragraph: Any, numbering: WordNumbering, styles: _Styles) -> _Item | None:
+    ids = styles.chain(paragraph)
+    names = [styles.names.get(style_id, style_id) for style_id in ids]
     if names and _TOC_STYLE.match(names[0]):
         numbering.label(paragraph, ids)
         return None
@@ -160,7 +181,11 @@ def _paragraph_item(paragraph: Any, numbering: WordNumbering) -> _Item | None:
         return None
     level = next((int(m.group(1)) for name in names if (m := _HEADING_STYLE.match(name))), None)
     if level is None and not (names and names[0].lower() == "title"):
-        level = _outline_level(paragraph, paragraph.style if ids else None)
+        ppr = paragraph._p.pPr
+        own = ppr.find(_W + "outlineLvl") if ppr is not None else None
+        level = _outline_value(own)
+        if level is None:
+            level = next((styles.outline[i] for i in ids if i in styles.outline), None)
     if label:
         text = f"{label} {text}"
     if level is not None:

@@ -160,6 +160,7 @@ class MetadataExtractor:
             author=_clean_person(author.value) if author else None,
             last_modified=_timestamp(props.get("modified")),
             kind=guess_kind(title, number_value, raw.text[: _HEAD_CHARS * 2]),
+            properties=dict(props),
         )
         return ExtractedMetadata(metadata, date_at)
 

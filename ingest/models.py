@@ -87,6 +87,12 @@ class DocumentMetadata(_Frozen):
     author: str | None = None
     last_modified: datetime | None = None
     kind: DocumentKind = DocumentKind.OTHER
+    properties: dict[str, str] = Field(
+        default_factory=dict,
+        description="The document's own properties as found, for reference: Word/Excel core "
+        "properties (Word's save counter is 'save_count', not the revision), PDF info, HTML "
+        "meta tags.",
+    )
 
 
 class FindingCode(StrEnum):

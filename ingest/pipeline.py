@@ -238,3 +238,19 @@ def ingest_bytes(
         DocumentError: a subclass with a message a person understands.
     """
     return DocumentParser(settings, today=today).parse(data, path=display_path)
+
+
+def ingest_text(
+    text: str,
+    settings: Settings,
+    *,
+    display_path: str = "text.md",
+    today: dt.date | None = None,
+) -> ParsedDocument:
+    """Parse a text held in a string (Markdown, HTML or plain text, told apart by content):
+    the shortest way to real passages in tests of the mapping engine.
+
+    Raises:
+        DocumentError: a subclass with a message a person understands.
+    """
+    return ingest_bytes(text.encode("utf-8"), settings, display_path=display_path, today=today)
