@@ -30,6 +30,9 @@ REPORT_TITLE = "Stage 1 document review: pre-screen report"
 # break, anything else a visible replacement character, so nothing vanishes silently.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BOOKMARK_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+# Paragraphs get their style by id: python-docx's lookup by name scans every style each time.
+CITATION = "Citation"
+AUDITOR_NOTES = "AuditorNotes"
 
 
 def xml_safe(text: str) -> str:
@@ -86,7 +89,7 @@ class DocxReportWriter:
         _summary(document, report)
         _documents(document, report)
         _gap_list(document, report)
-        document.add_heading("4 Clauses and practices", level=1)
+        _heading(document, "4 Clauses and practices", 1)
         bookmark_ids = itertools.count(1)
         for clause in report.clauses:
             _clause(document, clause, bookmark_ids)
@@ -97,8 +100,8 @@ class DocxReportWriter:
     def _title_page(self, document: Any, report: CoverageReport) -> None:
         from docx.enum.text import WD_BREAK
 
-        document.add_paragraph(REPORT_TITLE, style="Title")
-        document.add_paragraph(xml_safe(report.framework.title), style="Subtitle")
+        _para(document, REPORT_TITLE, "Title")
+        _para(document, xml_safe(report.framework.title), "Subtitle")
         framework = report.framework
         rows: list[tuple[str, str | None]] = [
             ("Organisation", None),
@@ -111,7 +114,7 @@ class DocxReportWriter:
             ("Embedding model", report.embedder),
         ]
         table = document.add_table(rows=0, cols=2)
-        table.style = "Table Grid"
+        table._tbl.tblStyle_val = "TableGrid"
         for label, value in rows:
             label_cell, value_cell = table.add_row().cells
             label_cell.paragraphs[0].add_run(label).bold = True
@@ -133,7 +136,7 @@ class DocxReportWriter:
             "rests on; the auditor confirms or corrects it and records the decision under "
             '"Auditor notes".'
         )
-        heading = document.add_paragraph("Contents", style="TOC Heading")
+        heading = _para(document, "Contents", "TOCHeading")
         heading.paragraph_format.space_before = _pt(18)
         _field(
             document.add_paragraph(),
@@ -175,12 +178,14 @@ def _setup(document: Any, report: CoverageReport) -> None:
     quote.paragraph_format.right_indent = Cm(0.5)
     quote.paragraph_format.space_after = _pt(0)
     cite = styles.add_style("Citation", WD_STYLE_TYPE.PARAGRAPH)
+    cite.style_id = CITATION
     cite.base_style = styles["Normal"]
     cite.font.size = _pt(8)
     cite.font.color.rgb = RGBColor(0x5F, 0x63, 0x68)
     cite.paragraph_format.left_indent = Cm(0.8)
     cite.paragraph_format.space_after = _pt(6)
     notes = styles.add_style("Auditor Notes", WD_STYLE_TYPE.PARAGRAPH)
+    notes.style_id = AUDITOR_NOTES
     notes.base_style = styles["Normal"]
     notes.paragraph_format.space_before = _pt(4)
     notes.paragraph_format.space_after = _pt(12)
@@ -260,6 +265,17 @@ def _content_control(paragraph: Any, *, tag: str, placeholder: str) -> None:
     paragraph._p.append(sdt)
 
 
+def _para(document: Any, text: str, style_id: str) -> Any:
+    """A paragraph in the style with id ``style_id`` (Title, Heading2, Quote ...)."""
+    paragraph = document.add_paragraph(text)
+    paragraph._p.style = style_id
+    return paragraph
+
+
+def _heading(document: Any, text: str, level: int) -> Any:
+    return _para(document, text, f"Heading{level}")
+
+
 # --- tables ---------------------------------------------------------------------------------
 
 
@@ -302,7 +318,7 @@ def _table(document: Any, header: tuple[str, ...], widths_cm: tuple[float, ...])
     from docx.oxml.ns import qn
 
     table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
+    table._tbl.tblStyle_val = "TableGrid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.paragraphs[0].add_run(text).bold = True
         _shade(cell, "F2F2F2")
@@ -334,7 +350,7 @@ def _small(cell: Any, text: str, *, monospace: bool = False) -> None:
 
 def _summary(document: Any, report: CoverageReport) -> None:
     summary = report.summary
-    document.add_heading("1 Summary", level=1)
+    _heading(document, "1 Summary", 1)
     table = _table(document, ("Measure", "Value"), (9.0, 8.0))
     _row(table, "Readiness", f"{summary.readiness:.0f}%")
     for status in Status:
@@ -350,7 +366,7 @@ def _summary(document: Any, report: CoverageReport) -> None:
         "weighted double. Statuses are an automated pre-screen: every claim below cites the text "
         "it rests on; check it."
     )
-    document.add_heading("Coverage per chapter", level=2)
+    _heading(document, "Coverage per chapter", 2)
     chapters: dict[str, Counter[Status]] = {}
     for clause in report.clauses:
         chapters.setdefault(clause.chapter, Counter()).update(p.status for p in clause.practices)
@@ -365,7 +381,7 @@ def _summary(document: Any, report: CoverageReport) -> None:
 
 
 def _documents(document: Any, report: CoverageReport) -> None:
-    document.add_heading("2 Documents reviewed", level=1)
+    _heading(document, "2 Documents reviewed", 1)
     document.add_paragraph(
         "This pre-screen rests on exactly these file versions; the SHA-256 identifies each "
         "file's bytes. A changed file needs a new pre-screen."
@@ -387,7 +403,7 @@ def _documents(document: Any, report: CoverageReport) -> None:
         run.font.size = _pt(7.5)
         run.font.name = "Consolas"
 
-    document.add_heading("Document-control findings", level=2)
+    _heading(document, "Document-control findings", 2)
     rows = [
         (entry.document, "error", error, "", "")
         for entry in report.documents
@@ -417,7 +433,7 @@ def _documents(document: Any, report: CoverageReport) -> None:
 
 
 def _gap_list(document: Any, report: CoverageReport) -> None:
-    document.add_heading("3 Prioritized gap list", level=1)
+    _heading(document, "3 Prioritized gap list", 1)
     if not report.gaps:
         document.add_paragraph("No gaps or partial practices.")
         return
@@ -466,10 +482,10 @@ def _bookmark(paragraph: Any, name: str, bookmark_id: int) -> None:
 
 def _clause(document: Any, clause: ClauseCoverage, bookmark_ids: Iterator[int]) -> None:
     heading = f"{clause.id} {clause.title}: {STATUS_LABELS[clause.status]}"
-    document.add_heading(xml_safe(heading), level=2)
+    _heading(document, xml_safe(heading), 2)
     counts = Counter(p.status for p in clause.practices)
     table = document.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
+    table._tbl.tblStyle_val = "TableGrid"
     cells = table.rows[0].cells
     _status_cell(cells[0], clause.status)
     cells[1].paragraphs[0].add_run(f"Clause score {clause.score * 100:.0f}%")
@@ -487,12 +503,14 @@ def _clause(document: Any, clause: ClauseCoverage, bookmark_ids: Iterator[int]) 
 
 
 def _practice(document: Any, practice: PracticeCoverage, *, bookmark_id: int) -> None:
-    heading = document.add_heading(
-        xml_safe(f"{practice.id} {practice.title}: {STATUS_LABELS[practice.status]}"), level=3
+    heading = _heading(
+        document,
+        xml_safe(f"{practice.id} {practice.title}: {STATUS_LABELS[practice.status]}"),
+        level=3,
     )
     _bookmark(heading, bookmark_name(practice.id), bookmark_id)
     table = document.add_table(rows=1, cols=5)
-    table.style = "Table Grid"
+    table._tbl.tblStyle_val = "TableGrid"
     cells = table.rows[0].cells
     _status_cell(cells[0], practice.status)
     cells[1].paragraphs[0].add_run(f"Type {practice.type}")
@@ -514,18 +532,18 @@ def _practice(document: Any, practice: PracticeCoverage, *, bookmark_id: int) ->
     else:
         document.add_paragraph("No supporting text was found in the documents reviewed.")
     for evidence in practice.evidence:
-        document.add_paragraph(xml_safe(f"“{evidence.quote}”"), style="Quote")
-        document.add_paragraph(xml_safe(citation(evidence)), style="Citation")
+        _para(document, xml_safe(f"“{evidence.quote}”"), "Quote")
+        _para(document, xml_safe(citation(evidence)), CITATION)
     if practice.guidance:
         paragraph = document.add_paragraph()
         paragraph.add_run("What to write next: ").bold = True
         paragraph.add_run(xml_safe(practice.guidance))
-    notes = document.add_paragraph(style="Auditor Notes")
+    notes = _para(document, "", AUDITOR_NOTES)
     notes.add_run("Auditor notes: ").bold = True
 
 
 def _tailoring(document: Any, report: CoverageReport) -> None:
-    document.add_heading("5 Tailored clauses", level=1)
+    _heading(document, "5 Tailored clauses", 1)
     if not report.tailoring:
         document.add_paragraph("No clauses were tailored out.")
         return
@@ -540,7 +558,7 @@ def _tailoring(document: Any, report: CoverageReport) -> None:
 
 
 def _method(document: Any, report: CoverageReport) -> None:
-    document.add_heading("6 Method and limitations", level=1)
+    _heading(document, "6 Method and limitations", 1)
     document.add_paragraph(
         f"qmsgap {report.qmsgap_version} read the documents listed in section 2, split them "
         f"into passages, retrieved the passages closest to each practice of "
@@ -563,4 +581,4 @@ def _method(document: Any, report: CoverageReport) -> None:
         "Absence of evidence in the documents is not proof that a practice is not performed; "
         "records and interviews at Stage 2 decide that.",
     ):
-        document.add_paragraph(text, style="List Bullet")
+        _para(document, text, "ListBullet")

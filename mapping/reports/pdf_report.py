@@ -75,6 +75,7 @@ class FontSet:
     def __init__(self, font_dir: Path | None = None) -> None:
         self.font_dir = font_dir or default_font_dir()
         self._coverage: dict[str, frozenset[int]] = {}
+        self._cache: dict[tuple[str, str], str] = {}
 
     def register(self) -> None:
         """Register the fonts. Raises ConfigurationError when a font file is missing."""
@@ -82,17 +83,19 @@ class FontSet:
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
         from reportlab.pdfbase.ttfonts import TTFont
 
+        missing = [f for f in _FONT_FILES.values() if not (self.font_dir / f).is_file()]
+        if missing:
+            raise ConfigurationError(
+                f"The PDF report needs the fonts {', '.join(missing)}, which ship with "
+                f"matplotlib; they are not in {self.font_dir}."
+            )
         registered = set(pdfmetrics.getRegisteredFontNames())
         for name, filename in _FONT_FILES.items():
-            if name not in registered:
-                path = self.font_dir / filename
-                if not path.is_file():
-                    raise ConfigurationError(
-                        f"The PDF report needs the font {filename}, which ships with "
-                        f"matplotlib; it is not in {self.font_dir}."
-                    )
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-            self._coverage[name] = frozenset(pdfmetrics.getFont(name).face.charToGlyph)
+            if name not in registered:  # reportlab's registry is per process
+                pdfmetrics.registerFont(TTFont(name, str(self.font_dir / filename)))
+            glyphs = pdfmetrics.getFont(name).face.charToGlyph
+            # reportlab writes no usable text mapping beyond the BMP: those are never "covered"
+            self._coverage[name] = frozenset(c for c in glyphs if c <= 0xFFFF)
         for name in CJK_FONTS.values():
             if name not in registered:
                 pdfmetrics.registerFont(UnicodeCIDFont(name))
@@ -100,15 +103,27 @@ class FontSet:
             SANS, normal=SANS, bold=SANS_BOLD, italic=SANS_ITALIC, boldItalic=SANS_BOLD
         )
 
+    def clear_cache(self) -> None:
+        """Forget the markup of texts seen so far (it is kept across the layout passes)."""
+        self._cache.clear()
+
     def markup(self, text: str, font: str = SANS) -> str:
         """Paragraph markup drawing ``text`` verbatim in ``font`` where it has the glyphs.
 
         Single line breaks become spaces, blank lines paragraph breaks (as in the HTML report).
         Raises KeyError when ``register()`` was not called.
         """
-        covered, han = self._coverage[font], self._han_font(text)
-        blocks = _PARAGRAPH_BREAK.split(xml_safe(text).strip())
-        return "<br/>".join(self._block(block, covered, han) for block in blocks)
+        key = (text, font)
+        if key not in self._cache:
+            covered = self._coverage[font]
+            if covered.issuperset(map(ord, text)):  # the usual case: one font draws it all
+                self._cache[key] = escape(_WHITESPACE.sub(" ", text).strip())
+            else:
+                han = self._han_font(text)
+                blocks = _PARAGRAPH_BREAK.split(xml_safe(text).strip())
+                parts = (self._block(block, covered, han) for block in blocks)
+                self._cache[key] = "<br/>".join(parts)
+        return self._cache[key]
 
     def _block(self, block: str, covered: frozenset[int], han: str) -> str:
         glyphs = [self._glyph(char, covered, han) for char in _WHITESPACE.sub(" ", block)]
@@ -122,12 +137,12 @@ class FontSet:
         """(font to switch to or None, text to draw), or None to leave out an invisible
         format character (zero-width space, byte order mark) no font has."""
         code = ord(char)
-        if code > 0xFFFF:  # reportlab writes no usable text mapping for these (emoji ...)
-            return None, f"[U+{code:04X}]"
         if code in covered or char == " ":
             return None, char
         if code in self._coverage[SANS]:
             return SANS, char
+        if code > 0xFFFF:  # emoji, historic scripts ...
+            return None, f"[U+{code:04X}]"
         for ranges, face in ((_HANGUL, CJK_FONTS["ko"]), (_KANA, CJK_FONTS["ja"]), (_HAN, han)):
             if _in(ranges, code):
                 return face, char
@@ -165,14 +180,17 @@ class PdfReportWriter:
         """
         self.fonts.register()
         total: int | None = None
-        for _ in range(4):
-            buffer = io.BytesIO()
-            pages = self._build(report, buffer, total)
-            if pages == total:
-                break
-            total = pages
-        else:  # pragma: no cover - the layout does not depend on the footer text
-            raise RuntimeError("the page count of the PDF report did not settle")
+        try:
+            for _ in range(4):
+                buffer = io.BytesIO()
+                pages = self._build(report, buffer, total)
+                if pages == total:
+                    break
+                total = pages
+            else:  # pragma: no cover - the layout does not depend on the footer text
+                raise RuntimeError("the page count of the PDF report did not settle")
+        finally:
+            self.fonts.clear_cache()
         path.write_bytes(buffer.getvalue())
 
     def _build(self, report: CoverageReport, buffer: io.BytesIO, total: int | None) -> int:
@@ -332,7 +350,6 @@ class _Story:
         header: tuple[str, ...],
         rows: list[list[Any]],
         widths: tuple[float, ...],
-        extra: list[tuple[Any, ...]] | None = None,
     ) -> Any:
         """A table with a repeated header row that splits between rows; ``widths`` are shares."""
         from reportlab.lib.colors import HexColor
@@ -345,10 +362,11 @@ class _Story:
             ("BACKGROUND", (0, 0), (-1, 0), HexColor("#f5f5f5")),
             ("LINEBELOW", (0, 0), (-1, -1), 0.5, HexColor("#dadce0")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONT", (0, 0), (-1, -1), SANS, 8.5),
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
             ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ]
-        table.setStyle(TableStyle(commands + (extra or [])))
+        table.setStyle(TableStyle(commands))
         return table
 
     # -- sections --------------------------------------------------------------------------
@@ -382,6 +400,7 @@ class _Story:
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), SANS, 8.5),
                     ("BOX", (0, 0), (-1, -1), 0.5, grey),
                     ("INNERGRID", (0, 0), (-1, -1), 0.5, grey),
                     ("TOPPADDING", (0, 0), (-1, -1), 6),
@@ -411,7 +430,7 @@ class _Story:
         bar_width = min(self.width - label_width - 10, 420.0)
         bars = chapter_bars(self.report, width=bar_width)
         height = len(bars) * row_height + 30
-        drawing = Drawing(label_width + bar_width, height)
+        drawing = Drawing(label_width + bar_width, height, initialFontName=SANS)
 
         def top(y: float) -> float:  # the HTML's y grows downwards, reportlab's upwards
             return height - y
@@ -444,8 +463,8 @@ class _Story:
         if not self.report.gaps:
             yield self.text("No gaps or partial practices.")
             return
-        rows, extra = [], []
-        for index, gap in enumerate(self.report.gaps, start=1):
+        rows = []
+        for gap in self.report.gaps:
             practice = escape(gap.practice_id)
             if gap.practice_id in self.practice_ids:
                 practice = f'<a href="#p-{escape(gap.practice_id)}" color="#1565c0">{practice}</a>'
@@ -455,21 +474,12 @@ class _Story:
                     self.text(str(gap.rank), "cell"),
                     self.raw(f"{practice} {self.fonts.markup(gap.title)}", "cell"),
                     self.text(kind, "cell"),
-                    self.raw(
-                        f'<font color="#{status_text_colour(gap.status)}" face="{SANS_BOLD}">'
-                        f"{STATUS_LABELS[gap.status]}</font>",
-                        "cell",
-                    ),
+                    self.raw(self.badge(gap.status), "cell"),
                     self.text(gap.guidance, "cell"),
                 ]
             )
-            extra.append(("BACKGROUND", (3, index), (3, index), _colour(gap.status)))
-        yield self.table(
-            ("#", "Practice", "Type", "Status", "What to write next"),
-            rows,
-            (4, 28, 13, 12, 43),
-            extra,
-        )
+        header = ("#", "Practice", "Type", "Status", "What to write next")
+        yield self.table(header, rows, (6, 27, 15, 14, 38))
 
     def _documents(self) -> Iterator[Any]:
         yield from self.section(4, "Documents and document-control findings")
@@ -481,10 +491,8 @@ class _Story:
             lines = [f"<b>{self.fonts.markup(d.document, SANS_BOLD)}</b>"]
             if d.title:
                 lines.append(self.fonts.markup(d.title))
-            kind = d.kind.value if d.kind else ""
-            lines.append(
-                escape(f"{kind} · No. {d.document_number or '–'} / rev. {d.revision or '–'}")
-            )
+            control = f"No. {d.document_number or '–'} / rev. {d.revision or '–'}"
+            lines.append(escape(f"{d.kind.value} · {control}" if d.kind else control))
             rows.append(
                 [
                     self.raw("<br/>".join(lines), "cell"),
@@ -594,15 +602,10 @@ class _Story:
             [ListItem(self.text(point), value="•") for point in points],
             bulletType="bullet",
             leftIndent=12,
+            bulletFontName=SANS,
         )
 
     def raw(self, markup: str, style: str) -> Any:
         from reportlab.platypus import Paragraph
 
         return Paragraph(markup, self.styles[style])
-
-
-def _colour(status: Status) -> Any:
-    from reportlab.lib.colors import HexColor
-
-    return HexColor(STATUS_COLOURS[status])
