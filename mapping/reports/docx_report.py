@@ -287,7 +287,10 @@ def _shade(cell: Any, fill: str) -> None:
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill.lstrip("#").upper())
-    cell._tc.get_or_add_tcPr().append(shading)
+    properties = cell._tc.get_or_add_tcPr()
+    for previous in properties.findall(qn("w:shd")):
+        properties.remove(previous)
+    properties.append(shading)
 
 
 def _status_cell(cell: Any, status: Status, text: str | None = None) -> None:

@@ -357,7 +357,9 @@ class _Story:
 
         head = [Paragraph(escape(h), self.styles["cell_head"]) for h in header]
         scale = self.width / sum(widths)
-        table = LongTable([head, *rows], colWidths=[w * scale for w in widths], repeatRows=1)
+        table = LongTable(
+            [head, *rows], colWidths=[w * scale for w in widths], repeatRows=1, splitInRow=40
+        )
         commands: list[tuple[Any, ...]] = [
             ("BACKGROUND", (0, 0), (-1, 0), HexColor("#f5f5f5")),
             ("LINEBELOW", (0, 0), (-1, -1), 0.5, HexColor("#dadce0")),

@@ -149,7 +149,9 @@ def test_pdf_numbers_every_page_n_of_m(pdf) -> None:
         ]
 
 
-def test_pdf_outline_has_an_entry_per_clause_on_its_page(report, pdf) -> None:
+def test_pdf_outline_has_an_entry_per_clause_on_its_page(report, tmp_path: Path) -> None:
+    report.clauses[0].title = "Prüfung & <Review> (Änderung)"
+    pdf = PdfReader(write_report(report, "pdf", tmp_path / "r.pdf"))
     entries = list(_outline(pdf.outline))
     titles = [item.title for _, item in entries]
     for clause in report.clauses:
@@ -194,6 +196,7 @@ def test_pdf_splits_long_tables_and_quotes_across_pages(report, tmp_path: Path) 
         gap.model_copy(update={"rank": rank, "guidance": f"Write section {rank}. " * 8})
         for rank in range(1, 61)
     ]
+    report.gaps[0].guidance = " ".join(f"Row {n} is taller than a page." for n in range(400))
     long_quote = " ".join(f"Sentence {n} of a very long procedure & <step>." for n in range(160))
     report.practice("5.5.2").evidence[0].quote = long_quote + " " + "x" * 400
     reader = PdfReader(write_report(report, "pdf", tmp_path / "long.pdf"))
@@ -201,13 +204,26 @@ def test_pdf_splits_long_tables_and_quotes_across_pages(report, tmp_path: Path) 
     gap_pages = [t for t in texts if "Write section" in t]
     assert len(gap_pages) >= 3
     assert all("What to write next" in t for t in gap_pages), "header row repeats"
-    assert "Sentence 159 of a very long procedure & <step>." in _squash(" ".join(texts))
+    squashed = _squash(" ".join(texts))
+    assert "Sentence 159 of a very long procedure & <step>." in squashed
+    assert "Row 399 is taller than a page." in squashed, "a row taller than a page is split"
     total = len(reader.pages)
     assert f"Page {total} of {total}" in texts[-1]
 
 
 def test_write_report_offers_docx_and_pdf() -> None:
     assert {"docx", "pdf"} <= set(WRITERS)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_an_empty_report_is_written(report, fmt: str, tmp_path: Path) -> None:
+    report.documents, report.clauses, report.gaps, report.tailoring = [], [], [], {}
+    path = write_report(report, fmt, tmp_path / f"empty.{fmt}")
+    if fmt == "pdf":
+        text = "".join(page.extract_text() for page in PdfReader(path).pages)
+        assert "No gaps or partial practices." in text
+    else:
+        assert "No clauses were tailored out." in _docx_text(docx.Document(str(path)))
 
 
 # --- fonts ----------------------------------------------------------------------------------
