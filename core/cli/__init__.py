@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from qmsgap import __version__
-from qmsgap.cli import catalog_cmd, config_cmd, eval_cmd, ingest_cmd, serve_cmd, user_cmd
+from qmsgap.cli import (
+    analyze_cmd,
+    catalog_cmd,
+    config_cmd,
+    eval_cmd,
+    ingest_cmd,
+    serve_cmd,
+    user_cmd,
+)
 from qmsgap.errors import QmsGapError
 
 app = typer.Typer(
@@ -37,6 +45,7 @@ def _root(
     """qmsgap: AI-assisted QMS document gap analysis, offline by default."""
 
 
+analyze_cmd.register(app)
 catalog_cmd.register(app)
 config_cmd.register(app)
 eval_cmd.register(app)
