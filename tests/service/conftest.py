@@ -174,7 +174,9 @@ class Api:
         return self.tokens[email]
 
     def upload(self, workspace: str, user: str, files: dict[str, bytes]) -> httpx.Response:
-        parts = [("files", (name, data, "application/octet-stream")) for name, data in files.items()]
+        parts = [
+            ("files", (name, data, "application/octet-stream")) for name, data in files.items()
+        ]
         return self.post(f"/workspaces/{workspace}/documents", user, files=parts)
 
     def analyze(self, workspace: str, user: str, timeout: float = 120.0) -> dict[str, Any]:
@@ -183,7 +185,9 @@ class Api:
         assert started.status_code == 202, started.text
         return self.wait(workspace, started.json()["id"], user, timeout)
 
-    def wait(self, workspace: str, analysis: str, user: str, timeout: float = 120.0) -> dict[str, Any]:
+    def wait(
+        self, workspace: str, analysis: str, user: str, timeout: float = 120.0
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             state = self.get(f"/workspaces/{workspace}/analyses/{analysis}", user).json()
@@ -241,7 +245,9 @@ def build_world(api: Api) -> World:
         (world.outsider, Role.SUPPLIER),
     ]:
         world.ids[email] = api.add_user(email, role, "ACME")
-    world.ids[world.other_admin] = api.add_user(world.other_admin, Role.ADMIN, "Globex", new_org=True)
+    world.ids[world.other_admin] = api.add_user(
+        world.other_admin, Role.ADMIN, "Globex", new_org=True
+    )
     import_tiny(api, world.admin)
     import_tiny(api, world.other_admin)
     created = api.post(
@@ -252,7 +258,9 @@ def build_world(api: Api) -> World:
     assert created.status_code == 201, created.text
     world.ws = created.json()["id"]
     for email in (world.consultant, world.supplier, world.auditor):
-        added = api.post(f"/workspaces/{world.ws}/members", world.admin, json={"user_id": world.ids[email]})
+        added = api.post(
+            f"/workspaces/{world.ws}/members", world.admin, json={"user_id": world.ids[email]}
+        )
         assert added.status_code == 201, added.text
     other = api.post("/workspaces", world.other_admin, json={"name": "Globex", "framework": "tiny"})
     assert other.status_code == 201, other.text
