@@ -17,7 +17,8 @@ setup: ## create .venv and install qmsgap with its dev extras (idempotent)
 	@scripts/setup.sh
 
 run: setup ## analyze the bundled sample QMS, print the summary and the report path
-	@$(QMSGAP) config
+	@$(QMSGAP) analyze $(SAMPLE) --software-type II --html $(OUT)/sample-report.html \
+		--json $(OUT)/sample-report.json --xlsx $(OUT)/sample-report.xlsx
 
 test: setup ## the whole test suite: lint, type check, every test
 	@$(MAKE) --no-print-directory lint typecheck pytest
@@ -31,6 +32,12 @@ typecheck: ## mypy (strict) over the installed package
 
 pytest: ## the tests only (assumes `make setup`)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+eval: setup ## accuracy of qmsgap and two baselines on both gold sets
+	$(QMSGAP) eval
+
+bench: setup ## speed and memory benchmarks (eval/results/)
+	$(QMSGAP) bench
 
 format: ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
