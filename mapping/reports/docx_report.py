@@ -147,7 +147,10 @@ class DocxReportWriter:
 
 
 def write_docx(report: CoverageReport, path: Path) -> None:
-    """The DOCX writer with default options (see :class:`DocxReportWriter`)."""
+    """The DOCX writer with default options (see :class:`DocxReportWriter`).
+
+    Raises OSError when ``path`` cannot be written.
+    """
     DocxReportWriter()(report, path)
 
 

@@ -49,6 +49,7 @@ _HAN = (
     (0xFE30, 0xFE4F),
     (0xFF00, 0xFFEF),
 )
+Widths = tuple[float, ...]
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -215,13 +216,15 @@ class PdfReportWriter:
             f"{report.software_type} · generated {report.generated_at:%Y-%m-%d %H:%M UTC}"
         )
 
+        running_style = _styles()["running"]
+
         def decorate(canvas: Any, doc: Any) -> None:
             from reportlab.lib.colors import HexColor
             from reportlab.platypus import Paragraph
 
             width, height = doc.pagesize
             canvas.saveState()
-            running = Paragraph(header, _styles()["running"])
+            running = Paragraph(header, running_style)
             _, used = running.wrap(width - 2 * doc.leftMargin, 12 * mm)
             running.drawOn(canvas, doc.leftMargin, height - 10 * mm - used)
             canvas.setStrokeColor(HexColor("#dadce0"))
@@ -257,7 +260,11 @@ class PdfReportWriter:
 
 
 def write_pdf(report: CoverageReport, path: Path) -> None:
-    """The PDF writer with default options (see :class:`PdfReportWriter`)."""
+    """The PDF writer with default options (see :class:`PdfReportWriter`).
+
+    Raises ConfigurationError when the DejaVu fonts are missing and OSError when ``path``
+    cannot be written.
+    """
     PdfReportWriter()(report, path)
 
 
@@ -315,10 +322,8 @@ class _Story:
 
     # -- building blocks -----------------------------------------------------------------
 
-    def text(self, value: str, style: str = "body", font: str = SANS) -> Any:
-        from reportlab.platypus import Paragraph
-
-        return Paragraph(self.fonts.markup(value, font), self.styles[style])
+    def text(self, value: str, style: str = "body") -> Any:
+        return self.raw(self.fonts.markup(value), style)
 
     def cells(self, *values: str) -> list[Any]:
         return [self.text(value, "cell") for value in values]
@@ -338,19 +343,10 @@ class _Story:
         yield self.heading(escape(f"{number} {title}"), "h1", f"s-{number}", title, 0)
 
     def badge(self, status: Status) -> str:
-        colour = STATUS_COLOURS[status]
-        text = "#" + status_text_colour(status)
-        return (
-            f'<font backColor="{colour}" color="{text}" face="{SANS_BOLD}">'
-            f"\u00a0{STATUS_LABELS[status]}\u00a0</font>"
-        )
+        colours = f'backColor="{STATUS_COLOURS[status]}" color="#{status_text_colour(status)}"'
+        return f'<font {colours} face="{SANS_BOLD}">\u00a0{STATUS_LABELS[status]}\u00a0</font>'
 
-    def table(
-        self,
-        header: tuple[str, ...],
-        rows: list[list[Any]],
-        widths: tuple[float, ...],
-    ) -> Any:
+    def table(self, header: tuple[str, ...], rows: list[list[Any]], widths: Widths) -> Any:
         """A table with a repeated header row that splits between rows; ``widths`` are shares."""
         from reportlab.lib.colors import HexColor
         from reportlab.platypus import LongTable, Paragraph, TableStyle
@@ -360,15 +356,19 @@ class _Story:
         table = LongTable(
             [head, *rows], colWidths=[w * scale for w in widths], repeatRows=1, splitInRow=40
         )
-        commands: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (0, 0), (-1, 0), HexColor("#f5f5f5")),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.5, HexColor("#dadce0")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("FONT", (0, 0), (-1, -1), SANS, 8.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ]
-        table.setStyle(TableStyle(commands))
+        everywhere = ((0, 0), (-1, -1))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), HexColor("#f5f5f5")),
+                    ("LINEBELOW", *everywhere, 0.5, HexColor("#dadce0")),
+                    ("VALIGN", *everywhere, "TOP"),
+                    ("FONT", *everywhere, SANS, 8.5),
+                    ("LEFTPADDING", *everywhere, 4),
+                    ("RIGHTPADDING", *everywhere, 4),
+                ]
+            )
+        )
         return table
 
     # -- sections --------------------------------------------------------------------------
