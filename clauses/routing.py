@@ -12,6 +12,7 @@ citation of 8.5 uses every 8.5.x link ("child" match); the relationship is adjus
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,13 @@ _UNECE = re.compile(
 )
 
 
+#: Every citation contains one of these; text without them is skipped cheaply.
+_PREFILTER = re.compile(
+    r"9001|16949|26262|21434|15[56]|\b(?:ACQ|SPL|SYS|SWE|SUP|MAN|PIM|REU|VAL|MLE|HWE)\s*\.",
+    re.IGNORECASE,
+)
+
+
 def _is_year(value: str) -> bool:
     return re.fullmatch(r"(?:19|20)\d\d", value) is not None
 
@@ -138,6 +146,12 @@ def find_references(text: str) -> list[CitedReference]:
     editions keep their edition (e.g. "ISO 9001:2008") so that they are not routed by the
     2015 crosswalk.
     """
+    if not _PREFILTER.search(text):
+        return []
+    return _find(text)
+
+
+def _find(text: str) -> list[CitedReference]:
     found: list[CitedReference] = []
     taken: list[tuple[int, int]] = []
 
@@ -246,6 +260,7 @@ class ReferenceRouter:
             for index, link in enumerate(crosswalk.links):
                 entry = (link.source, crosswalk, index)
                 self._by_standard.setdefault(crosswalk.source_standard, []).append(entry)
+        self._cache: dict[tuple[str, str], list[Route]] = {}
         self._practice_refs: dict[str, list[tuple[str, str]]] = {}
         for _, practice in catalog.iter_practices():
             for ref in practice.references:
@@ -255,6 +270,12 @@ class ReferenceRouter:
         """The catalog ids ``reference`` leads to: crosswalk links first (exact match, else the
         nearest parent, else all children), then practices that reference the same clause.
         Each target appears once."""
+        key = (reference.standard, reference.clause)
+        if key not in self._cache:
+            self._cache[key] = self._route_uncached(reference)
+        return [dataclasses.replace(r, reference=reference) for r in self._cache[key]]
+
+    def _route_uncached(self, reference: CitedReference) -> list[Route]:
         standard = _EDITION_ALIASES.get(reference.standard, reference.standard)
         routes: list[Route] = []
         seen: set[str] = set()
