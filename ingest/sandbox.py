@@ -130,7 +130,8 @@ class Ingestor:
     Options: ``settings`` (limits: ``parse_timeout_seconds``, ``parse_memory_mb``; pool size:
     ``ingest.workers``), ``today`` (reference date of the age finding) and ``workers``
     (overrides the setting). Use it as a context manager to keep the pool between calls to
-    :meth:`run`; otherwise each :meth:`run` starts and stops its own pool.
+    :meth:`run`; otherwise each :meth:`run` starts and stops its own pool. One ``run`` at a
+    time per instance (it is not thread-safe); use one instance per thread.
     """
 
     def __init__(
