@@ -138,3 +138,9 @@ def test_citation_router_builds_a_router_for_a_catalog() -> None:
     router = citation_router("asqms")
     assert "5.5" in router("SUP.8")
     assert citation_router("miit-ota")("SUP.8") == set()  # no crosswalks onto miit-ota
+
+
+def test_repeated_citations_keep_their_own_spans(router: ReferenceRouter) -> None:
+    text = "SUP.8 first; later again SUP.8"
+    routes = [r for r in router.route_text(text) if r.target == "5.5"]
+    assert [r.reference.start for r in routes] == [0, text.rindex("SUP.8")]
