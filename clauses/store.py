@@ -228,12 +228,18 @@ def load_crosswalks(target_catalog_id: str, settings: Settings | None = None) ->
 # ----------------------------------------------------------------------------- import
 
 
-def _table_for(path: Path, max_bytes: int) -> tables.Table:
+def _table_for(path: Path, settings: Settings) -> tables.Table:
+    max_bytes = settings.catalogs.max_import_bytes
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return tables.read_csv(path, max_bytes)
     if suffix in (".xlsx", ".xlsm"):
-        return tables.read_xlsx(path, max_bytes)
+        return tables.read_xlsx(
+            path,
+            max_bytes,
+            max_uncompressed_bytes=settings.limits.max_archive_uncompressed_bytes,
+            max_ratio=settings.limits.max_archive_ratio,
+        )
     raise CatalogError(f"{path.name}: unsupported file type '{suffix}' (use .yaml, .csv or .xlsx)")
 
 
@@ -264,7 +270,7 @@ def read_catalog_file(
             document, None, themes=builtin_themes(), max_bytes=max_bytes
         )
         return _mark_licensed(catalog, raw)
-    table = _table_for(path, max_bytes)
+    table = _table_for(path, settings)
     wanted = catalog_id or table.meta.get("id") or base_id
     if not wanted:
         raise CatalogError(f"{path.name}: name the catalog with --id (no 'catalog' sheet)")
@@ -334,7 +340,7 @@ def _overlay_from_file(path: Path, settings: Settings, catalog_id: str) -> Overl
             assert overlay is not None
             entries = list(overlay.practices)
     else:
-        table = _table_for(path, max_bytes)
+        table = _table_for(path, settings)
         tables.check_columns(table, tables.REQUIRED_OVERLAY_COLUMNS)
         problems = Problems()
         for row in table.rows:

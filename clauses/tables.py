@@ -161,18 +161,35 @@ def read_csv(path: Path, max_bytes: int) -> Table:
     return Table(path.name, columns, rows)
 
 
-def read_xlsx(path: Path, max_bytes: int) -> Table:
+def read_xlsx(
+    path: Path,
+    max_bytes: int,
+    *,
+    max_uncompressed_bytes: int = 500 * 1024 * 1024,
+    max_ratio: float = 200.0,
+) -> Table:
     """Read an XLSX catalog: sheet ``practices`` (or the first sheet) plus the optional
     ``catalog``, ``practice_types`` and ``chapters`` sheets.
 
     Raises:
-        CatalogError: if the file is too large, not a workbook, or a cell holds a formula.
+        CatalogError: if the file is too large (packed, unpacked, or by compression ratio),
+            not a workbook, or a cell holds a formula.
     """
     import zipfile
 
     import openpyxl
 
-    _read_bytes(path, max_bytes)  # size check
+    packed = len(_read_bytes(path, max_bytes))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise CatalogError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+    if unpacked > max_uncompressed_bytes or unpacked > max_ratio * max(packed, 1):
+        raise CatalogError(
+            f"{path.name}: the workbook unpacks to {unpacked} bytes from {packed} "
+            f"(limits: {max_uncompressed_bytes} bytes, ratio {max_ratio:g}); refused"
+        )
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

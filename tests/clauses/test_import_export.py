@@ -353,3 +353,16 @@ def test_fixture_files_are_unchanged_by_imports(settings: Settings, tmp_path: Pa
     before = copy.read_bytes()
     import_catalog(copy, settings)
     assert copy.read_bytes() == before
+
+
+def test_xlsx_that_unpacks_too_far_is_refused(tmp_path: Path, data_dir: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["practice_id", "requirement"])
+    for _ in range(2000):
+        sheet.append(["6.2.1", "x" * 200])  # compresses extremely well
+    path = tmp_path / "bomb.xlsx"
+    workbook.save(path)
+    settings = Settings(environment="test", data_dir=data_dir, limits={"max_archive_ratio": 5})
+    with pytest.raises(CatalogError, match=r"bomb\.xlsx: the workbook unpacks to \d+ bytes"):
+        import_catalog(path, settings)
