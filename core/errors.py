@@ -65,6 +65,12 @@ class DocumentError(QmsGapError):
     http_status = 422
 
 
+class UnreadableFile(DocumentError):
+    """The file cannot be opened or read (permissions, vanished, I/O error)."""
+
+    code = "unreadable_file"
+
+
 class UnsupportedDocument(DocumentError):
     """The content is not a format qmsgap reads (decided from the bytes, not the file name)."""
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from qmsgap.errors import UnreadableFile
 from qmsgap.ingest.models import IngestFailure, IngestOutcome, ParsedDocument
 from qmsgap.settings import Settings
 
@@ -87,7 +88,11 @@ class CachedIngestor:
             try:
                 keys[i] = f"{file_sha256(path)}-{self._fingerprint}"
             except OSError as exc:
-                outcomes[i] = IngestFailure(path=display, code="unreadable", message=str(exc))
+                outcomes[i] = IngestFailure(
+                    path=display,
+                    code=UnreadableFile.code,
+                    message=f"the file cannot be read: {exc.strerror or exc}",
+                )
                 continue
             hit = self._load(keys[i], display)
             if hit is not None:
