@@ -16,8 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from qmsgap import __version__
-from qmsgap.clauses.models import Catalog, Clause, Obligation, Practice
-from qmsgap.errors import CatalogError
+from qmsgap.clauses import (
+    Catalog,
+    Clause,
+    Crosswalk,
+    Obligation,
+    Practice,
+    ReferenceRouter,
+    Tailoring,
+    load_crosswalks,
+    obligation,
+)
+from qmsgap.clauses.applicability import normalise_software_type
+from qmsgap.errors import NotFound
 from qmsgap.ingest.models import IngestFailure, ParsedDocument
 from qmsgap.mapping.cache import CachingEmbedder, EmbeddingCache
 from qmsgap.mapping.embedders import Embedder, make_embedder
@@ -61,20 +72,6 @@ def _no_progress(_step: str, _done: int, _total: int) -> None:
     return None
 
 
-def obligation(catalog: Catalog, practice: Practice, software_type: str) -> Obligation:
-    """Whether ``practice`` is mandatory for ``software_type`` under the catalog's rules."""
-    for rule in catalog.practice_types:
-        if rule.key == practice.type:
-            found = rule.obligation.get(software_type) or rule.obligation.get("default")
-            if found is None:
-                raise CatalogError(
-                    f"catalog '{catalog.id}' has no rule for practice type {practice.type} "
-                    f"and software type {software_type}"
-                )
-            return found
-    raise CatalogError(f"catalog '{catalog.id}' does not declare practice type {practice.type}")
-
-
 class MappingEngine:
     """Maps documents onto a catalog. Heavy objects (model, cache) are made once, here."""
 
@@ -115,11 +112,13 @@ class MappingEngine:
 
         ``tailoring`` maps clause ids declared not applicable to their justification.
         ``index_dir`` keeps the corpus's FAISS index between runs. Raises CatalogError for an
-        unknown software type or tailored clause, ModelUnavailable when the model is needed but
-        cannot be loaded.
+        unknown software type or an invalid tailoring, ModelUnavailable when the model is needed
+        but cannot be loaded.
         """
-        tailoring = dict(tailoring or {})
-        self._check_options(catalog, software_type, tailoring)
+        software_type = normalise_software_type(catalog, software_type)
+        tailored = Tailoring.for_catalog(catalog, tailoring or {})
+        justifications = {t.clause_id: t.justification for t in tailored.clauses}
+        router = self.citation_router or ReferenceRouter(catalog, self._crosswalks(catalog))
         k = evidence_k or self.settings.mapping.evidence_per_practice
         progress("index", 0, 1)
         misses_before = self.embedder.stats.misses
@@ -130,12 +129,12 @@ class MappingEngine:
             threads=self.settings.embedding.threads,
         )
         progress("index", 1, 1)
-        queries = [q for q in catalog_queries(catalog) if q.clause.id not in tailoring]
+        queries = [q for q in catalog_queries(catalog) if not tailored.excludes(q.clause.id)]
         progress("retrieve", 0, len(queries))
         retriever = Retriever(
             index,
             self.embedder,
-            citation_router=self.citation_router,
+            citation_router=router,
             aspect_min_score=self.calibration.aspect_min_score,
         )
         retrievals = {r.queries.id: r for r in retriever.run(queries)}
@@ -143,7 +142,7 @@ class MappingEngine:
         run = _Run(
             catalog=catalog,
             software_type=software_type,
-            tailoring=tailoring,
+            tailoring=tailored,
             retrievals=retrievals,
             quoter=_Quoter(index, {d.document_id: d for d in documents}, self.embedder),
             calibration=self.calibration,
@@ -159,7 +158,7 @@ class MappingEngine:
             embedder=self.embedder.model_id,
             framework=FrameworkRef(id=catalog.id, version=catalog.version, title=catalog.title),
             software_type=software_type,
-            tailoring=tailoring,
+            tailoring=justifications,
             documents=_document_entries(documents, failures),
             clauses=clauses,
             gaps=gap_list(clauses),
@@ -172,20 +171,13 @@ class MappingEngine:
             self.embedder.stats.misses - misses_before,
         )
 
-    def _check_options(
-        self, catalog: Catalog, software_type: str, tailoring: Mapping[str, str]
-    ) -> None:
-        if software_type not in catalog.software_types:
-            raise CatalogError(
-                f"software type {software_type!r} is not one of {list(catalog.software_types)} "
-                f"for catalog '{catalog.id}'"
-            )
-        for clause_id, reason in tailoring.items():
-            clause = catalog.clause(clause_id)
-            if not reason.strip():
-                raise CatalogError(f"tailoring {clause_id} out needs a justification")
-            if not clause.tailorable:
-                raise CatalogError(f"clause {clause_id} ({clause.title}) cannot be tailored out")
+    def _crosswalks(self, catalog: Catalog) -> tuple[Crosswalk, ...]:
+        """The crosswalks onto ``catalog``; none for a catalog the store does not know (one
+        built in code, as tests do)."""
+        try:
+            return tuple(load_crosswalks(catalog.id, self.settings))
+        except NotFound:
+            return ()
 
 
 @dataclass
@@ -194,7 +186,7 @@ class _Run:
 
     catalog: Catalog
     software_type: str
-    tailoring: Mapping[str, str]
+    tailoring: Tailoring
     retrievals: Mapping[str, PracticeRetrieval]
     quoter: _Quoter
     calibration: Calibration
@@ -210,13 +202,14 @@ class _Run:
             title=clause.title,
             status=clause_status(practices),
             score=round(credit, 4) if credit is not None else 0.0,
-            not_applicable_reason=self.tailoring.get(clause.id),
+            not_applicable_reason=self.tailoring.justification(clause.id),
             practices=practices,
         )
 
     def practice(self, clause: Clause, practice: Practice) -> PracticeCoverage:
         mandatory = obligation(self.catalog, practice, self.software_type) is Obligation.MANDATORY
-        if clause.id in self.tailoring:
+        reason = self.tailoring.justification(clause.id)
+        if reason is not None:
             return PracticeCoverage(
                 id=practice.id,
                 title=practice.title,
@@ -226,7 +219,7 @@ class _Run:
                 score=0.0,
                 confidence=1.0,
                 guidance="",
-                rationale=f"Process {clause.id} is tailored out: {self.tailoring[clause.id]}",
+                rationale=f"Process {clause.id} is tailored out: {reason}",
             )
         found = self.retrievals[practice.id]
         status, confidence, score = self.calibration.decide(found.features)
