@@ -117,8 +117,11 @@ class _Sink:
         limit = self.receiver.max_files
         if len(self.files) >= limit:
             raise TooManyFiles(f"at most {limit} files per request (limits.max_files_per_request)")
-        # browsers send the UTF-8 bytes of the name; the header was decoded as latin-1
+        # browsers send the UTF-8 bytes of the name, with '"', CR and LF percent-encoded
+        # (WHATWG multipart/form-data encoding); the header was decoded as latin-1
         filename = raw_filename.decode("utf-8", "replace")
+        for escaped, plain in (("%22", '"'), ("%0D", "\r"), ("%0A", "\n")):
+            filename = filename.replace(escaped, plain)
         received = ReceivedFile(clean_filename(filename), self.receiver.store.temp_path())
         self.files.append(received)
         self._file = received

@@ -156,7 +156,7 @@ class Api:
             self.services.sessions,
             self.services.passwords,
             email=email,
-            name=email.split("@")[0].title(),
+            name=email.split("@", maxsplit=1)[0].title(),
             role=role,
             organisation=org,
             password=PASSWORD,
@@ -277,3 +277,53 @@ def world(api: Api) -> World:
 def docs() -> dict[str, bytes]:
     """Three small Markdown procedures matching the tiny catalog's practices."""
     return {"QP-CM.md": CM_DOC, "QP-PR.md": PR_DOC, "WI-OTA.md": OTA_DOC}
+
+
+@pytest.fixture
+def make_api(data_dir: Path, database_url: str | None, fake_embedder: Any) -> Any:
+    """``with make_api(embedder=..., **server_settings) as api``: an app on this test's data
+    directory and database; open it twice to restart the service."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def opened(embedder: Any = None, **server: Any) -> Iterator[Api]:
+        settings = service_settings_for(data_dir, database_url, **server)
+        yield from open_api(settings, embedder or fake_embedder)
+
+    return opened
+
+
+@pytest.fixture
+def world_builder() -> Any:
+    return build_world
+
+
+class GateEmbedder:
+    """The fake embedder, but ``embed_batch`` can be made to wait: ``close()`` makes the next
+    calls block until ``open()``; ``entered`` is set when a call is waiting."""
+
+    def __init__(self, inner: Any) -> None:
+        import threading
+
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.entered = threading.Event()
+        self._gate = threading.Event()
+        self._gate.set()
+
+    def close(self) -> None:
+        self._gate.clear()
+
+    def open(self) -> None:
+        self._gate.set()
+
+    def embed_batch(self, texts: Any) -> Any:
+        if not self._gate.is_set():
+            self.entered.set()
+            assert self._gate.wait(60), "the gate was never opened"
+        return self.inner.embed_batch(texts)
+
+
+@pytest.fixture
+def gate_embedder(fake_embedder: Any) -> GateEmbedder:
+    return GateEmbedder(fake_embedder)

@@ -246,7 +246,7 @@ def test_every_workspace_route_answers_404_for_another_organisations_ids(api, wo
         (method.upper(), path.removeprefix("/api/v1"))
         for path, item_ in spec["paths"].items()
         for method in item_
-        if "{workspace_id}" in path or "{user_id}" in path and path.startswith("/api/v1/users")
+        if "{workspace_id}" in path or ("{user_id}" in path and path.startswith("/api/v1/users"))
     }
     concrete = {
         (
