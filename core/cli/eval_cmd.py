@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
     app.command("bench")(run_bench)
 
 
-def run_eval(  # noqa: PLR0917 - typer maps options onto parameters
+def run_eval(
     gold: Annotated[str, typer.Option("--gold", help="Gold set: sample, real or all.")] = "all",
     systems: Annotated[
         str, typer.Option("--systems", help="Comma-separated systems: bm25, naive-rag, qmsgap.")
@@ -93,7 +93,7 @@ def run_eval(  # noqa: PLR0917 - typer maps options onto parameters
             stdout.print(f"[yellow]not ingested (scored as absent): {failed}[/yellow]")
     if sample is not None:
         table = Table(title="Sample supplier QMS: practice level")
-        table.add_column("system")
+        table.add_column("system", no_wrap=True)
         for _, label in report.SAMPLE_COLUMNS:
             table.add_column(label, justify="right")
         for row in report.table_rows(
@@ -108,7 +108,7 @@ def run_eval(  # noqa: PLR0917 - typer maps options onto parameters
             )
     if real is not None:
         table = Table(title="Real QMS documents: document level")
-        table.add_column("system")
+        table.add_column("system", no_wrap=True)
         for _, label in report.REAL_COLUMNS:
             table.add_column(label, justify="right")
         for row in report.table_rows(
@@ -116,7 +116,7 @@ def run_eval(  # noqa: PLR0917 - typer maps options onto parameters
         ):
             table.add_row(*row)
         stdout.print(table)
-    stdout.print(f"written: {', '.join(str(p) for p in written[:2])} (+{len(written) - 2} more)")
+    stdout.print(f"written to {out}: {', '.join(p.name for p in written)}")
 
 
 def run_bench(
