@@ -236,8 +236,16 @@ def _world_on(app, client) -> tuple[str, str]:
     from qmsgap.service.models import Role
 
     services = app.state.services
-    add_user(services.sessions, services.passwords, email="s@acme.example", name="S", role=Role.ADMIN,
-             organisation="ACME", password="correct horse battery staple", create_organisation=True)  # fmt: skip
+    add_user(
+        services.sessions,
+        services.passwords,
+        email="s@acme.example",
+        name="S",
+        role=Role.ADMIN,
+        organisation="ACME",
+        password="correct horse battery staple",
+        create_organisation=True,
+    )
     token = client.post(
         "/api/v1/auth/login",
         json={"email": "s@acme.example", "password": "correct horse battery staple"},
