@@ -22,6 +22,9 @@ from qmsgap.service.schemas import (
     Reason,
 )
 
+#: Character offsets fit a 32-bit database integer (texts are capped far below that).
+MAX_OFFSET = 2**31 - 1
+
 # ------------------------------------------------------------------ coverage
 
 
@@ -49,8 +52,8 @@ class EvidenceDecisionCreate(Body):
 
     practice_id: str = Field(pattern=PRACTICE_PATTERN)
     document_id: str = Field(pattern=SHA256_PATTERN, description="sha256 of the version.")
-    start: int = Field(ge=0)
-    end: int = Field(ge=1)
+    start: int = Field(ge=0, le=MAX_OFFSET)
+    end: int = Field(ge=1, le=MAX_OFFSET)
     decision: Literal["accepted", "rejected"]
     reason: Reason | None = None
 
@@ -79,8 +82,8 @@ class AttachmentCreate(Body):
     practice_id: str = Field(pattern=PRACTICE_PATTERN)
     passage_id: str | None = Field(default=None, max_length=100)
     document_id: str | None = Field(default=None, pattern=SHA256_PATTERN)
-    start: int | None = Field(default=None, ge=0)
-    end: int | None = Field(default=None, ge=1)
+    start: int | None = Field(default=None, ge=0, le=MAX_OFFSET)
+    end: int | None = Field(default=None, ge=1, le=MAX_OFFSET)
     reason: Reason | None = None
 
     @model_validator(mode="after")
