@@ -111,4 +111,15 @@ def make_embedder(settings: Settings) -> Embedder:
     cfg = settings.embedding
     if cfg.backend == "sentence-transformers":
         return SentenceTransformerEmbedder(cfg.model_path, cfg.batch_size, cfg.threads)
+    if cfg.backend in ("onnx", "onnx-int8"):
+        # Raises MissingExtra("ONNX embedding", "onnx") when onnxruntime is not installed.
+        from qmsgap.mapping.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(
+            cfg.model_path,
+            quantized=cfg.backend == "onnx-int8",
+            cache_dir=settings.cache_dir,
+            batch_size=cfg.batch_size,
+            threads=cfg.threads,
+        )
     raise ModelUnavailable(f"embedding backend {cfg.backend!r} is not available in this build")
