@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from qmsgap import __version__
 from qmsgap.clauses import (
     Catalog,
@@ -32,10 +30,10 @@ from qmsgap.errors import NotFound
 from qmsgap.ingest.models import IngestFailure, ParsedDocument
 from qmsgap.mapping.cache import CachingEmbedder, EmbeddingCache
 from qmsgap.mapping.embedders import Embedder, make_embedder
+from qmsgap.mapping.evidence import EvidenceBuilder
 from qmsgap.mapping.index import CorpusIndex
 from qmsgap.mapping.queries import catalog_queries
-from qmsgap.mapping.quotes import Segment, best_span, page_of, segments, verified_quote
-from qmsgap.mapping.retrieval import Candidate, CitationRouter, PracticeRetrieval, Retriever
+from qmsgap.mapping.retrieval import CitationRouter, PracticeRetrieval, Retriever
 from qmsgap.mapping.rollup import clause_status, gap_list, guidance, summarize, weighted_credit
 from qmsgap.mapping.schema import (
     ClauseCoverage,
@@ -53,7 +51,6 @@ from qmsgap.settings import Settings
 Progress = Callable[[str, int, int], None]
 
 _RANKED_DEPTH = 10
-_KEYWORD_BONUS = 0.05
 
 
 @dataclass
@@ -144,7 +141,7 @@ class MappingEngine:
             software_type=software_type,
             tailoring=tailored,
             retrievals=retrievals,
-            quoter=_Quoter(index, {d.document_id: d for d in documents}, self.embedder),
+            quoter=EvidenceBuilder(index, {d.document_id: d for d in documents}, self.embedder),
             calibration=self.calibration,
             evidence_k=k,
         )
@@ -188,7 +185,7 @@ class _Run:
     software_type: str
     tailoring: Tailoring
     retrievals: Mapping[str, PracticeRetrieval]
-    quoter: _Quoter
+    quoter: EvidenceBuilder
     calibration: Calibration
     evidence_k: int
     ranked: dict[str, list[Evidence]] = field(default_factory=dict)
@@ -222,8 +219,9 @@ class _Run:
                 rationale=f"Process {clause.id} is tailored out: {reason}",
             )
         found = self.retrievals[practice.id]
+        ranked, sentence_features = self.quoter.evidence(found, _RANKED_DEPTH)
+        found.features.update(sentence_features)
         status, confidence, score = self.calibration.decide(found.features)
-        ranked = self.quoter.evidence(found, _RANKED_DEPTH)
         self.ranked[practice.id] = ranked
         floor = self.calibration.evidence_min_score
         evidence = (
@@ -253,64 +251,6 @@ def _rationale(status: Status, found: PracticeRetrieval, evidence: list[Evidence
         return f"No passage addresses this practice convincingly ({strength})."
     where = sorted({e.document for e in evidence})
     return f"{status.value.capitalize()}: {strength}; cited from {', '.join(where) or 'none'}."
-
-
-class _Quoter:
-    """Turns candidates into verified evidence, scoring sentences once per analysis."""
-
-    def __init__(
-        self, index: CorpusIndex, documents: Mapping[str, ParsedDocument], embedder: Embedder
-    ) -> None:
-        self.index = index
-        self.documents = documents
-        self.embedder = embedder
-        self._segments: dict[int, list[Segment]] = {}
-        self._vectors: dict[str, np.ndarray] = {}
-
-    def evidence(self, found: PracticeRetrieval, depth: int) -> list[Evidence]:
-        chosen = found.candidates[:depth]
-        self._prepare([c.row for c in chosen], found.queries.dense[0])
-        query = self._vectors[found.queries.dense[0]]
-        keywords = [k.lower() for k in found.queries.keywords]
-        return [self._one(c, query, keywords) for c in chosen]
-
-    def _prepare(self, rows: list[int], query: str) -> None:
-        texts = [query] if query not in self._vectors else []
-        for row in rows:
-            if row not in self._segments:
-                segs = segments(self.index.passages[row].passage.text)
-                self._segments[row] = segs
-                texts.extend(s.text for s in segs if s.text not in self._vectors)
-        texts = list(dict.fromkeys(texts))
-        if texts:
-            vectors = self.embedder.embed_batch(texts)
-            self._vectors.update(zip(texts, vectors, strict=True))
-
-    def _one(self, cand: Candidate, query: np.ndarray, keywords: list[str]) -> Evidence:
-        item = self.index.passages[cand.row]
-        passage = item.passage
-        document = self.documents[passage.document_id]
-        segs = self._segments[cand.row]
-        scores = np.array(
-            [
-                float(self._vectors[s.text] @ query)
-                + _KEYWORD_BONUS * sum(1 for k in keywords if k in s.text.lower())
-                for s in segs
-            ]
-        )
-        lo, hi = best_span(segs, scores)
-        start, end = passage.start + lo, passage.start + hi
-        return Evidence(
-            document_id=passage.document_id,
-            document=document.path,
-            passage_id=passage.id,
-            page=page_of(document, passage, start),
-            section=list(passage.section),
-            quote=verified_quote(document, passage, start, end),
-            start=start,
-            end=end,
-            score=round(min(max(cand.fused, 0.0), 1.0), 4),
-        )
 
 
 def _document_entries(

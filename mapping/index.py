@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,17 @@ _INDEX_FILE = "dense.faiss"
 _FORMAT = 1
 
 
+# Sections that describe the document rather than the process: revision histories, tables of
+# contents, distribution lists. They mention every topic a revision touched ("regression
+# selection rules added") without being evidence of it.
+_BOILERPLATE_SECTION = re.compile(
+    r"\b(revision history|revision log|change (log|history|record)|document history|"
+    r"history of changes|record of (changes|revisions)|table of contents|contents|"
+    r"distribution list|änderungshistorie|änderungsübersicht|inhaltsverzeichnis)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class IndexedPassage:
     """A passage with what retrieval needs to know about its document."""
@@ -37,6 +49,8 @@ class IndexedPassage:
     document_path: str
     document_title: str
     document_kind: DocumentKind
+    boilerplate: bool = False
+    """Front matter or document-history text: searchable, but weak evidence."""
 
     @property
     def context(self) -> str:
@@ -56,10 +70,18 @@ def indexed_passages(documents: Sequence[ParsedDocument]) -> list[IndexedPassage
     for doc in sorted(documents, key=lambda d: (d.path, d.document_id)):
         title = doc.metadata.title or Path(doc.path).stem.replace("_", " ")
         out.extend(
-            IndexedPassage(p, doc.path, title, doc.metadata.kind)
+            IndexedPassage(p, doc.path, title, doc.metadata.kind, _is_boilerplate(p))
             for p in sorted(doc.passages, key=lambda p: p.ordinal)
         )
     return out
+
+
+def _is_boilerplate(passage: Passage) -> bool:
+    """The document's untitled front matter (title block, document-control table) or a
+    revision-history / contents section."""
+    if not passage.section:
+        return passage.ordinal == 0
+    return any(_BOILERPLATE_SECTION.search(title) for title in passage.section)
 
 
 def _faiss() -> Any:
@@ -96,6 +118,12 @@ class DenseIndex:
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, np.float32), np.asarray(ids, np.int64)
             )
+
+    def reconstruct(self, ids: Sequence[int]) -> Vectors:
+        """The stored vectors of ``ids`` (in that order)."""
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.asarray(self._index.reconstruct_batch(np.asarray(ids, np.int64)), np.float32)
 
     def remove(self, ids: Sequence[int]) -> None:
         if ids:
@@ -169,6 +197,7 @@ class CorpusIndex:
         self.dense = dense
         self.lexical = lexical
         self.stats = stats
+        self._ids = ids
         self._row_of_id = {pid: row for row, pid in enumerate(ids)}
 
     @classmethod
@@ -214,6 +243,10 @@ class CorpusIndex:
             _save(directory, dense, model)
         lexical = LexicalIndex([p.embed_text for p in passages])
         return cls(passages, dense, ids, lexical, stats)
+
+    def vectors(self, rows: Sequence[int]) -> Vectors:
+        """The embeddings of the passages at ``rows``."""
+        return self.dense.reconstruct([self._ids[row] for row in rows])
 
     def dense_search(self, queries: Vectors, k: int) -> list[list[tuple[int, float]]]:
         """For each query vector, ``(passage row, cosine)`` best first."""

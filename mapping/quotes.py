@@ -40,6 +40,17 @@ class Segment:
     text: str
 
 
+def _wrapped_line(text: str, match: re.Match[str]) -> bool:
+    """A single line break inside a sentence: the next line starts in lower case (or with
+    punctuation) after a line that does not end a sentence, as PDF text wraps."""
+    gap = match.group()
+    if gap.count("\n") != 1:
+        return False
+    before = text[: match.start()].rstrip()
+    after = text[match.end() : match.end() + 1]
+    return bool(before) and before[-1] not in ".!?;:|" and (after.islower() or after in ",;)")
+
+
 def segments(text: str) -> list[Segment]:
     """Sentence-like pieces of ``text`` with offsets, surrounding whitespace trimmed."""
     out: list[Segment] = []
@@ -48,6 +59,8 @@ def segments(text: str) -> list[Segment]:
         end = match.start() if match else len(text)
         if match and "\n" not in match.group() and _ABBREVIATION.search(text[position:end]):
             continue  # "e.g. ISO", "cl. 7" : the sentence goes on
+        if match and _wrapped_line(text, match):
+            continue  # a line broken by the page layout, not a new item
         piece = text[position:end]
         stripped = piece.strip()
         if stripped:

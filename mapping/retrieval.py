@@ -24,6 +24,16 @@ CitationRouter = Callable[[str], set[str]]
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _BM25_SATURATION = 10.0
+# Words with which documents admit that something is not (yet) in place: an auditor reads
+# "rollback: TBD" or "qualification is under preparation" as a weakness, not as evidence.
+_DEFERRAL = re.compile(
+    r"\b(?:TBD|TBC|to be (?:defined|determined|clarified|decided)|not yet|under preparation|"
+    r"in preparation|no process yet|planned for \d{4}|will be (?:defined|introduced|established)|"
+    r"open point|open issue|is open|are open|status: open|not (?:covered|addressed|in scope)|"
+    r"out of scope|left to the (?:OEM|customer)|not (?:applicable|required) (?:for|to) us)\b",
+    re.IGNORECASE,
+)
+_EXCLUSIVITY_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class RetrievalOptions:
     title_weight: float = 0.10
     title_floor: float = 0.5
     citation_bonus: float = 0.05
+    boilerplate_penalty: float = 0.15
     keyword_passages: int = 3
 
 
@@ -117,6 +128,7 @@ class Retriever:
     def run(self, practices: Sequence[PracticeQueries]) -> list[PracticeRetrieval]:
         """Retrieve for all practices at once (one embedding batch, one FAISS search)."""
         texts = list(dict.fromkeys(q for pq in practices for q in pq.dense))
+        self._query_row = {text: i for i, text in enumerate(texts)}
         clause_titles = sorted({pq.clause.title for pq in practices})
         vectors = self.embedder.embed_batch(texts + self._doc_titles + clause_titles)
         query_vectors = vectors[: len(texts)]
@@ -127,7 +139,39 @@ class Retriever:
         )
         hits = self.index.dense_search(query_vectors, self.options.pool)
         hits_of = dict(zip(texts, hits, strict=True))
-        return [self._one(pq, hits_of, title_sim) for pq in practices]
+        results = [self._one(pq, hits_of, title_sim) for pq in practices]
+        self._add_exclusivity(results, query_vectors)
+        return results
+
+    def _add_exclusivity(self, results: list[PracticeRetrieval], query_vectors: Vectors) -> None:
+        """How much better each practice explains its best passages than any other practice.
+
+        A calibration procedure is the best text the corpus has for "tool validation", but it
+        is explained far better by "calibration of test equipment": a negative margin tells the
+        status model that the passage is another practice's evidence (a decoy).
+        """
+        rows = sorted({c.row for r in results for c in r.candidates[:_EXCLUSIVITY_ROWS]})
+        if not rows:
+            for r in results:
+                r.features["exclusivity"] = 0.0
+            return
+        column = {row: i for i, row in enumerate(rows)}
+        sims = np.asarray(query_vectors @ self.index.vectors(rows).T)  # (queries, rows)
+        per_practice = np.stack(
+            [sims[[self._query_row[q] for q in r.queries.dense]].max(axis=0) for r in results]
+        )  # (practices, rows): each practice's best query score on each row
+        best_two = np.sort(per_practice, axis=0)[-2:] if len(results) > 1 else None
+        for i, result in enumerate(results):
+            margins = []
+            for cand in result.candidates[:_EXCLUSIVITY_ROWS]:
+                j = column[cand.row]
+                own = per_practice[i, j]
+                if best_two is None:
+                    margins.append(0.0)
+                    continue
+                other = best_two[0, j] if own >= best_two[1, j] else best_two[1, j]
+                margins.append(float(own - other))
+            result.features["exclusivity"] = max(margins, default=0.0)
 
     def _title_similarity(
         self, doc_vectors: Vectors, clause_vectors: Vectors, clause_titles: list[str]
@@ -165,6 +209,9 @@ class Retriever:
                 dense=max(dense.get(row, 0.0), 0.0),
                 lexical=opts.lexical_weight * (float(bm25[row]) / top_bm25 if top_bm25 else 0.0),
             )
+            if passage.boilerplate:
+                cand.bonus -= opts.boilerplate_penalty
+                cand.signals.append("front matter or revision history")
             tsim = title_sim.get((passage.document_title, pq.clause.title), 0.0)
             if tsim > opts.title_floor:
                 cand.bonus += opts.title_weight * (tsim - opts.title_floor) / (1 - opts.title_floor)
@@ -210,7 +257,11 @@ class Retriever:
             for aspect, query in pq.aspects
         }
         missing = [a for a, s in aspect_best.items() if s < self.aspect_min_score]
+        part_best = [
+            max((score for _, score in hits_of[part]), default=0.0) for part in pq.requirement_parts
+        ] or [dense_sorted[0] if dense_sorted else 0.0]
         documents = {self.index.passages[c.row].document_path for c in top}
+        tail = dense_sorted[5:15]
         features = {
             "dense_top1": dense_sorted[0] if dense_sorted else 0.0,
             "dense_top3": float(np.mean(dense_sorted[:3])) if dense_sorted else 0.0,
@@ -228,5 +279,11 @@ class Retriever:
                 any(self._citations[c.row] & {pq.practice.id, pq.clause.id} for c in candidates[:5])
             ),
             "supporting_documents": len(documents) / 3.0,
+            "deferral": float(
+                any(_DEFERRAL.search(self.index.passages[c.row].passage.text) for c in top)
+            ),
+            "peak": (dense_sorted[0] - float(np.mean(tail))) if tail else 0.0,
+            "requirement_min": min(part_best),
+            "requirement_mean": float(np.mean(part_best)),
         }
         return features, missing

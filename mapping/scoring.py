@@ -29,6 +29,13 @@ FEATURES: tuple[str, ...] = (
     "title_prior",
     "citation",
     "supporting_documents",
+    "deferral",
+    "peak",
+    "exclusivity",
+    "sentence_top1",
+    "sentence_top3",
+    "requirement_min",
+    "requirement_mean",
 )
 
 

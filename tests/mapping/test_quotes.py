@@ -44,3 +44,17 @@ def test_a_quote_outside_its_passage_is_a_bug(make_document) -> None:
     assert verified_quote(doc, passage, passage.start, passage.start + 15) == "First sentence."
     with pytest.raises(QuoteMismatch):
         verified_quote(doc, passage, passage.start - 2, passage.start + 5)
+
+
+def test_lines_wrapped_by_the_page_layout_stay_one_sentence() -> None:
+    text = (
+        "7 Access rights\nWrite access is granted by the tooling lead on request of the\n"
+        "project lead. Escalation levels are:\n- supplier audit,\n- controlled shipping"
+    )
+    assert [s.text for s in segments(text)] == [
+        "7 Access rights",
+        "Write access is granted by the tooling lead on request of the\nproject lead.",
+        "Escalation levels are:",
+        "- supplier audit,",
+        "- controlled shipping",
+    ]
