@@ -30,8 +30,8 @@ lint: ## ruff lint and format check
 typecheck: ## mypy (strict) over the installed package
 	$(BIN)/mypy -p qmsgap
 
-pytest: ## the tests only (assumes `make setup`)
-	$(BIN)/pytest $(PYTEST_ARGS)
+pytest: ## the tests only (assumes `make setup`); a throwaway PostgreSQL serves the service tests
+	scripts/test-services.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 eval: setup ## accuracy of qmsgap and two baselines on both gold sets
 	$(QMSGAP) eval
