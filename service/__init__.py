@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, *, embedder: Embedder | None = None, **options: Any) -> FastAPI:
+def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
     """The service for ``settings`` (see :func:`qmsgap.service.app.create_app`)."""
     from qmsgap.service.app import create_app as build
 
-    return build(settings, embedder=embedder, **options)
+    return build(settings, embedder=embedder)

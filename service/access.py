@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from qmsgap.errors import NotFound
@@ -97,7 +97,7 @@ def is_member(session: Session, workspace_id: str, user_id: str) -> bool:
     return found is not None
 
 
-def visible_workspaces_query(user: User) -> object:
+def visible_workspaces_query(user: User) -> Select[Workspace]:
     """A SELECT of the workspaces ``user`` may see (not deleted, own organisation)."""
     query = select(Workspace).where(
         Workspace.organisation_id == user.organisation_id, Workspace.deleted_at.is_(None)

@@ -106,23 +106,24 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     install_error_handler(app)
     app.add_middleware(JsonBodyLimit, limit=settings.server.max_json_bytes)
 
-    from qmsgap.service.routes import (
-        analyses,
-        auth,
-        catalogs,
-        coverage,
-        documents,
-        health,
-        reviews,
-        users,
-        workspaces,
-    )
+    from qmsgap.service.routes.analyses import router as analyses
+    from qmsgap.service.routes.auth import router as auth
+    from qmsgap.service.routes.catalogs import router as catalogs
+    from qmsgap.service.routes.coverage import router as coverage
+    from qmsgap.service.routes.documents import router as documents
+    from qmsgap.service.routes.health import router as health
+    from qmsgap.service.routes.reviews import router as reviews
+    from qmsgap.service.routes.users import router as users
+    from qmsgap.service.routes.workspaces import router as workspaces
 
-    app.include_router(health.router)
+    app.include_router(health)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, workspaces, documents, analyses, coverage, reviews, catalogs):
-        api.include_router(module.router)
+    for router in (auth, users, workspaces, documents, analyses, coverage, reviews, catalogs):
+        api.include_router(router)
     app.include_router(api)
+    from qmsgap.frontend.web import mount_web_app
+
+    mount_web_app(app)  # the web app: GET / and /static (with its security headers)
     return app
 
 

@@ -53,7 +53,7 @@ def make_engine(url: str) -> Engine:
             import psycopg  # noqa: F401
         except ImportError as exc:
             raise MissingExtra("PostgreSQL", "postgres") from exc
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
     raise ConfigurationError(
         f"unsupported database '{backend}': use SQLite (default) or postgresql+psycopg://"
     )

@@ -86,6 +86,16 @@ class AttachmentCreate(Body):
     end: int | None = Field(default=None, ge=1, le=MAX_OFFSET)
     reason: Reason | None = None
 
+    model_config = {  # noqa: RUF012 - pydantic configuration
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {"practice_id": "5.5.1", "passage_id": "3f1d2c4b5a697887:12", "reason": "Missed"},
+                {"practice_id": "5.5.1", "document_id": "3f1d" + "0" * 60, "start": 10, "end": 90},
+            ]
+        },
+    }
+
     @model_validator(mode="after")
     def _one_way(self) -> AttachmentCreate:
         by_offsets = (
@@ -142,7 +152,7 @@ class StatusOverridePublic(BaseModel):
 
 
 class CommentCreate(Body):
-    body: str = Field(min_length=1, max_length=10000)
+    body: str = Field(min_length=1, max_length=10000, examples=["Seen on site: form F-17 rev. B."])
 
 
 class CommentPublic(BaseModel):

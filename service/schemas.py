@@ -154,10 +154,22 @@ class UserUpdate(Body):
     active: bool | None = None
     password: Password | None = None
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"role": "consultant", "active": True}]}
+    )
+
 
 class PasswordChange(Body):
     current_password: Password
     new_password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"current_password": "old passphrase 2024", "new_password": "new passphrase 2025"}
+            ]
+        }
+    )
 
 
 # ------------------------------------------------------------------ workspaces
@@ -205,6 +217,10 @@ class WorkspaceUpdate(Body):
     software_type: str | None = Field(default=None, max_length=20)
     tailoring: Tailoring | None = None
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"software_type": "I", "tailoring": {}}]}
+    )
+
 
 class WorkspacePublic(Public):
     id: str
@@ -228,6 +244,10 @@ class WorkspacesPublic(BaseModel):
 
 class MemberAdd(Body):
     user_id: str = Field(pattern=ID_PATTERN)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user_id": "5d41402abc4b2a76b9719d911017c592"}]}
+    )
 
 
 class MemberPublic(BaseModel):
@@ -354,6 +374,8 @@ class AnalysisCreate(Body):
     evidence_k: int | None = Field(
         default=None, ge=1, le=20, description="Evidence items kept per practice."
     )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"evidence_k": 3}]})
 
 
 class AnalysisDocumentRef(BaseModel):

@@ -60,7 +60,7 @@ def _check_scope(catalog: Catalog, software_type: str, tailoring: dict[str, str]
 
 @router.get("", summary="Workspaces the user can see", responses=errors(401, 422))
 def list_workspaces(user: CurrentUser, session: SessionDep) -> WorkspacesPublic:
-    workspaces = session.scalars(visible_workspaces_query(user)).all()  # type: ignore[call-overload]
+    workspaces = session.scalars(visible_workspaces_query(user)).all()
     data = [workspace_public(session, w) for w in workspaces]
     return WorkspacesPublic(data=data, count=len(data))
 
