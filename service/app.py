@@ -95,6 +95,9 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         description=_DESCRIPTION,
         openapi_tags=_TAGS,
         lifespan=lifespan,
+        # the Swagger/ReDoc pages load their scripts from a CDN: nothing may leave the machine
+        docs_url=None,
+        redoc_url=None,
         telemetry={
             "tracing": False,
             "metrics": False,
