@@ -16,6 +16,8 @@ import contextlib
 import os
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -74,11 +76,15 @@ class BlobStore:
 
 
 class ParsedStore:
-    """Parsed documents cached as JSON by sha256 of their bytes."""
+    """Parsed documents cached as JSON by sha256 of their bytes; the few most recently read
+    are also kept in memory (paging through passages reads the same document again)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, keep: int = 4) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        self.keep = keep
+        self._recent: OrderedDict[str, ParsedDocument] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _path(self, sha256: str) -> Path:
         sha = _check_sha(sha256)
@@ -88,17 +94,30 @@ class ParsedStore:
         """The cached parse of ``sha256`` (its ``path`` replaced by ``name``), or None when it is
         missing or damaged (a damaged file is removed and parsed again)."""
         path = self._path(sha256)
-        try:
-            document = ParsedDocument.model_validate_json(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValidationError, ValueError):
-            with contextlib.suppress(OSError):
-                path.unlink()
-            return None
-        if document.document_id != sha256:
-            return None
+        with self._lock:
+            document = self._recent.get(sha256)
+            if document is not None:
+                self._recent.move_to_end(sha256)
+        if document is None:
+            try:
+                document = ParsedDocument.model_validate_json(path.read_bytes())
+            except FileNotFoundError:
+                return None
+            except (OSError, ValidationError, ValueError):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                return None
+            if document.document_id != sha256:
+                return None
+            self._remember(document)
         return document.model_copy(update={"path": name}) if name else document
+
+    def _remember(self, document: ParsedDocument) -> None:
+        with self._lock:
+            self._recent[document.document_id] = document
+            self._recent.move_to_end(document.document_id)
+            while len(self._recent) > self.keep:
+                self._recent.popitem(last=False)
 
     def has(self, sha256: str) -> bool:
         return self._path(sha256).is_file()
@@ -114,3 +133,5 @@ class ParsedStore:
             Path(tmp).replace(path)
         finally:
             Path(tmp).unlink(missing_ok=True)
+        with self._lock:
+            self._recent.pop(document.document_id, None)
