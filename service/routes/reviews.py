@@ -126,8 +126,9 @@ def _engine_item(
 @router.put(
     "/reviews/evidence",
     summary="Accept or reject an evidence item",
-    description="The item is named as the coverage lists it (practice, document sha256, "
-    "start, end). Accepted evidence stays after re-analysis; rejected evidence does not come "
+    description="The item is named as the coverage of the latest analysis lists it (practice, "
+    "document sha256, start, end). Accepted evidence stays after re-analysis; rejected evidence "
+    "does not come "
     "back. Deciding again on the same item replaces the decision (both are in the audit "
     "trail). Consultants and admins.",
     responses=errors(401, 403, 404, 422),
