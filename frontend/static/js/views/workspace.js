@@ -230,7 +230,7 @@ export async function render(ctx) {
     } else if (analysis.status === "failed") {
       parts.push(h("p", { class: "form-error" }, `The analysis failed: ${analysis.error ? analysis.error.message : "unknown reason"}`));
     }
-    replace(progressBox, h("div", { id: "analysis-status", "data-status": analysis.status }, parts));
+    replace(progressBox, h("div", { id: "analysis-status", "data-status": analysis.status, "data-analysis": analysis.id }, parts));
   }
 
   function follow(analysis) {
