@@ -45,6 +45,11 @@ class Practice(_Model):
     requirement: str = Field(min_length=1)
     expected_evidence: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    evidence_terms: tuple[tuple[str, ...], ...] = Field(
+        default=(),
+        description="Concept groups that evidence must mention: one term of every group, e.g. "
+        "[[tool, compiler], [validation, qualification]]. A trailing '*' matches any ending.",
+    )
     references: tuple[Reference, ...] = ()
     themes: tuple[str, ...] = ()
     official: bool = Field(

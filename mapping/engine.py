@@ -33,7 +33,12 @@ from qmsgap.mapping.embedders import Embedder, make_embedder
 from qmsgap.mapping.evidence import EvidenceBuilder
 from qmsgap.mapping.index import CorpusIndex
 from qmsgap.mapping.queries import catalog_queries
-from qmsgap.mapping.retrieval import CitationRouter, PracticeRetrieval, Retriever
+from qmsgap.mapping.retrieval import (
+    CitationRouter,
+    PracticeRetrieval,
+    RetrievalOptions,
+    Retriever,
+)
 from qmsgap.mapping.rollup import clause_status, gap_list, guidance, summarize, weighted_credit
 from qmsgap.mapping.schema import (
     ClauseCoverage,
@@ -80,8 +85,10 @@ class MappingEngine:
         calibration: Calibration | None = None,
         citation_router: CitationRouter | None = None,
         cache: EmbeddingCache | None = None,
+        retrieval: RetrievalOptions | None = None,
     ) -> None:
         self.settings = settings
+        self.retrieval = retrieval or RetrievalOptions()
         inner = embedder if embedder is not None else make_embedder(settings)
         if cache is None:
             cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3")
@@ -133,6 +140,7 @@ class MappingEngine:
             self.embedder,
             citation_router=router,
             aspect_min_score=self.calibration.aspect_min_score,
+            options=self.retrieval,
         )
         retrievals = {r.queries.id: r for r in retriever.run(queries)}
         progress("retrieve", len(queries), len(queries))

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from qmsgap.clauses.models import Catalog, Clause, Practice
 
 _MAX_EVIDENCE_QUERIES = 4
-_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,6 @@ class PracticeQueries:
     keywords: tuple[str, ...]
     aspects: tuple[tuple[str, str], ...]
     """(expected-evidence item, the dense query that looks for it)"""
-    requirement_parts: tuple[str, ...] = ()
-    """Each sentence of the requirement: a practice is only covered when every part is."""
 
     @property
     def id(self) -> str:
@@ -55,11 +52,6 @@ def build_queries(clause: Clause, practice: Practice) -> PracticeQueries:
     keywords = tuple(dict.fromkeys(k.strip() for k in practice.keywords if k.strip()))
     if keywords:
         dense.append(f"{clause.title}: {', '.join(keywords)}")
-    parts = tuple(
-        part for part in (_clean(x) for x in _SENTENCE_END.split(requirement)) if len(part) > 20
-    )
-    if len(parts) > 1:
-        dense.extend(parts)
     lexical = " ".join([title, clause.title, *keywords])
     return PracticeQueries(
         clause=clause,
@@ -68,7 +60,6 @@ def build_queries(clause: Clause, practice: Practice) -> PracticeQueries:
         lexical=lexical,
         keywords=keywords,
         aspects=aspects,
-        requirement_parts=parts if len(parts) > 1 else (),
     )
 
 

@@ -30,12 +30,11 @@ FEATURES: tuple[str, ...] = (
     "citation",
     "supporting_documents",
     "deferral",
-    "peak",
+    "terms_fraction",
+    "terms_all",
     "exclusivity",
     "sentence_top1",
     "sentence_top3",
-    "requirement_min",
-    "requirement_mean",
 )
 
 
