@@ -27,6 +27,12 @@ _STANDARD_BEFORE_NUMBER = re.compile(
     r"(ISO|IEC|IATF|VDA|EN|DIN|SAE|Part|Annex|Level|Type|Class|Rev\.?|Revision|Version)\s+\d+$",
     re.I,
 )
+# A numbered *paragraph* ("8.3 Audit results are reported to top management monthly and the")
+# looks like a heading; headings rarely carry a finite verb or stop on a function word.
+_SENTENCE_VERB = re.compile(r"\b(shall|must|should|will|is|are|was|were|has|have|may)\b", re.I)
+_TRAILING_FUNCTION_WORD = re.compile(
+    r"\b(the|a|an|of|in|to|and|or|with|for|by|on|at|from|as|that|which|per)$", re.I
+)
 _MAX_HEADING_CHARS = 120
 _MAX_HEADING_WORDS = 14
 _MAX_CANDIDATES = 1500
@@ -56,6 +62,10 @@ def _title_like(title: str) -> bool:
     if not title[0].isupper() or len(title.split()) > _MAX_HEADING_WORDS:
         return False
     if title.endswith((".", ",", ";")) or _LEADER.search(title):
+        return False
+    if _TRAILING_FUNCTION_WORD.search(title):
+        return False
+    if len(title.split()) > 6 and _SENTENCE_VERB.search(title):
         return False
     if _TRAILING_PAGE.search(title) and not _STANDARD_BEFORE_NUMBER.search(title):
         return False
