@@ -54,7 +54,9 @@ if [ "$(id -u)" -eq 0 ]; then
     RUN=(runuser -u postgres --)
 fi
 
+SLEEPER=""
 stop() {
+    if [ -n "$SLEEPER" ]; then kill "$SLEEPER" 2>/dev/null || true; fi
     "${RUN[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
@@ -74,5 +76,5 @@ if [ "$#" -gt 0 ]; then
     "$@"
 else
     say "press Ctrl-C to stop"
-    while true; do sleep 3600 & wait $!; done
+    while true; do sleep 3600 & SLEEPER=$!; wait "$SLEEPER"; done
 fi
