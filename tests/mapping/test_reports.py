@@ -36,6 +36,7 @@ def test_html_report_is_self_contained_and_shows_quotes_and_gaps(report, tmp_pat
     assert "Prioritized gap list" in html and 'href="#p-5.10.1"' in html
     assert "Tailored out: no deployment" in html
     assert "<svg" in html
+    assert all(d.id in html for d in report.documents), "every document version, in full"
 
 
 def test_csv_has_one_row_per_evidence_item_and_neutralises_formulas(report, tmp_path: Path) -> None:
