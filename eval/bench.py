@@ -24,6 +24,7 @@ measured cold, in its own fresh data directory.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import resource
@@ -206,8 +207,6 @@ def task_embed(settings: Settings, root: Path, backend: str) -> dict[str, Any]:
 
 def task_analyze(settings: Settings, root: Path) -> dict[str, Any]:
     """``qmsgap analyze ROOT`` as a user runs it, with ``settings.data_dir`` as data dir."""
-    import os
-
     report = settings.data_dir / "bench-report.json"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "QMSGAP_DATA_DIR": str(settings.data_dir)}
@@ -256,6 +255,7 @@ def child_main(argv: Sequence[str]) -> int:
     }
     result = tasks[task]()
     result["peak_rss_mb"] = _peak_rss_mb()
+    result["load_average_1min"] = os.getloadavg()[0]
     sys.stdout.write("BENCH-RESULT " + json.dumps(result) + "\n")
     return 0
 
@@ -311,22 +311,34 @@ class Benchmark:
         results: dict[str, Any] = {
             "machine": _machine(),
             "settings": _settings_summary(self.settings),
+            "complete": False,
         }
+
+        def measure(key: str, task: str, root: Path, data: Path, *extra: str) -> dict[str, Any]:
+            echo(f"{key} ...")
+            result = self.child(task, root, data, *extra)
+            echo(f"  {key}: " + ", ".join(f"{k}={_short(v)}" for k, v in result.items()))
+            return result
+
+        def save() -> None:  # partial results survive an interrupted run
+            (self.out_dir / "bench.json").write_text(json.dumps(results, indent=1), "utf-8")
+
         with tempfile.TemporaryDirectory(prefix="qmsgap-bench-") as tmp:
             work = Path(tmp)
             root = self.sample_corpus.resolve()
-            echo("parse ...")
-            results["parse"] = self.child("parse", root, work / "d-parse")
+            results["parse"] = measure("parse", "parse", root, work / "d-parse")
+            save()
             results["embed"] = []
             for backend in EMBED_BACKENDS:
-                echo(f"embed with {backend} ...")
-                results["embed"].append(self.child("embed", root, work / "d-embed", backend))
-            echo("analyze cold / warm ...")
-            results["analyze_cold"] = self.child("analyze", root, work / "d-analyze")
-            results["analyze_warm"] = self.child("analyze", root, work / "d-analyze")
-            echo("naive RAG ...")
-            results["naive_rag"] = self.child("naive-rag", root, work / "d-naive")
-            scaling = []
+                results["embed"].append(
+                    measure(f"embed {backend}", "embed", root, work / "d-embed", backend)
+                )
+            save()
+            results["analyze_cold"] = measure("analyze cold", "analyze", root, work / "d-an")
+            results["analyze_warm"] = measure("analyze warm", "analyze", root, work / "d-an")
+            results["naive_rag"] = measure("naive RAG", "naive-rag", root, work / "d-naive")
+            save()
+            results["scaling"] = []
             largest = max(self.copies)
             echo(f"generating {largest - 1} distinct copies of the sample QMS ...")
             folders = build_copies(largest, work / "copies", root)
@@ -334,11 +346,11 @@ class Benchmark:
                 corpus = work / f"corpus-{size:02d}x"
                 for folder in folders[:size]:
                     shutil.copytree(folder, corpus / folder.name)
-                echo(f"scaling {size}x: analyze (cold) and naive RAG ...")
-                qmsgap = self.child("analyze", corpus, work / f"d-scale-{size}")
-                naive = self.child("naive-rag", corpus, work / f"d-scale-naive-{size}")
-                scaling.append({"copies": size, "qmsgap": qmsgap, "naive_rag": naive})
-            results["scaling"] = scaling
+                qmsgap = measure(f"{size}x analyze cold", "analyze", corpus, work / f"d-s{size}")
+                naive = measure(f"{size}x naive RAG", "naive-rag", corpus, work / f"d-n{size}")
+                results["scaling"].append({"copies": size, "qmsgap": qmsgap, "naive_rag": naive})
+                save()
+        results["complete"] = True
         results["summary"] = summarize(results)
         (self.out_dir / "bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
         (self.out_dir / "bench.md").write_text(bench_markdown(results), encoding="utf-8")
@@ -356,9 +368,11 @@ class Benchmark:
         return results
 
 
-def _machine() -> dict[str, Any]:
-    import os
+def _short(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
+
+def _machine() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -388,7 +402,17 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     naive = results["naive_rag"]["seconds"]
     cold = results["analyze_cold"]["seconds"]
     warm = results["analyze_warm"]["seconds"]
+    measured = [
+        results["parse"],
+        *results["embed"],
+        results["analyze_cold"],
+        results["analyze_warm"],
+        results["naive_rag"],
+        *(row[k] for row in results["scaling"] for k in ("qmsgap", "naive_rag")),
+    ]
+    loads = [m["load_average_1min"] for m in measured if "load_average_1min" in m]
     return {
+        "load_average_1min": [min(loads), max(loads)] if loads else None,
         "pdf_pages_per_second": _ratio(parse["pdf_pages"], parse["seconds"]),
         "documents_per_second": _ratio(parse["documents"], parse["seconds"]),
         "characters_per_second": _ratio(parse["characters"], parse["seconds"]),
@@ -424,7 +448,9 @@ def bench_markdown(results: dict[str, Any]) -> str:
         "# qmsgap benchmarks",
         "",
         f"Machine: {results['machine']['cpus']} CPUs, {results['machine']['platform']}; "
-        f"embedding threads {results['settings']['threads']}.",
+        f"embedding threads {results['settings']['threads']}; 1-minute load average at the end "
+        f"of the measurements: {s['load_average_1min']} (other work on the machine slows every "
+        "number down).",
         "",
         f"- Parsing: {parse['documents']} documents, {parse['pdf_pages']} PDF pages, "
         f"{parse['passages']} passages in {_f(parse['seconds'])} s = "
