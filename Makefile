@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV    := .venv
 BIN     := $(VENV)/bin
 QMSGAP  := $(BIN)/qmsgap
-SAMPLE  := eval/corpus/sample-supplier-qms
+DATA    := .qmsgap-data
 OUT     := out
 PYTEST_ARGS ?=
 
@@ -16,9 +16,9 @@ help: ## list the targets
 setup: ## create .venv and install qmsgap with its dev extras (idempotent)
 	@scripts/setup.sh
 
-run: setup ## analyze the bundled sample QMS, print the summary and the report path
-	@$(QMSGAP) analyze $(SAMPLE) --software-type II --html $(OUT)/sample-report.html \
-		--json $(OUT)/sample-report.json --xlsx $(OUT)/sample-report.xlsx
+run: setup ## analyze the bundled sample QMS, then serve it in the web app (Ctrl-C stops)
+	@QMSGAP_DATA_DIR="$${QMSGAP_DATA_DIR:-$(CURDIR)/$(DATA)}" $(QMSGAP) demo \
+		--report $(OUT)/sample-report.html
 
 test: setup ## the whole test suite: lint, type check, every test
 	@$(MAKE) --no-print-directory lint typecheck pytest

@@ -13,6 +13,7 @@ from qmsgap.cli import (
     analyze_cmd,
     catalog_cmd,
     config_cmd,
+    demo_cmd,
     eval_cmd,
     ingest_cmd,
     serve_cmd,
@@ -48,6 +49,7 @@ def _root(
 analyze_cmd.register(app)
 catalog_cmd.register(app)
 config_cmd.register(app)
+demo_cmd.register(app)
 eval_cmd.register(app)
 ingest_cmd.register(app)
 serve_cmd.register(app)
