@@ -1,7 +1,8 @@
 """What a catalog revision adds, removes or rewords, practice by practice.
 
 Practices are matched by id. A practice whose requirement text changed is "reworded" and carries
-a word-level diff; changes to other fields (title, type, keywords ...) are listed per practice.
+a word-level diff; changes to other fields (title, type, keywords, evidence terms ...) are listed
+per practice.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from qmsgap.clauses.evidence_terms import format_evidence_terms
 from qmsgap.clauses.models import Catalog, Clause, Practice
 
 WordOp = Literal["equal", "delete", "insert"]
@@ -21,6 +23,7 @@ _COMPARED_FIELDS = (
     "official",
     "expected_evidence",
     "keywords",
+    "evidence_terms",
     "references",
     "themes",
     "source",
@@ -126,6 +129,12 @@ def render_word_diff(changes: list[WordChange]) -> str:
     return " ".join(parts)
 
 
+def _field_text(name: str, value: object) -> str:
+    if name == "evidence_terms" and isinstance(value, tuple):
+        return format_evidence_terms(value)
+    return _as_text(value)
+
+
 def _as_text(value: object) -> str:
     if isinstance(value, tuple):
         return "; ".join(_as_text(v) for v in value)
@@ -181,8 +190,8 @@ def diff_catalogs(old: Catalog, new: Catalog) -> CatalogDiff:
         fields = [
             FieldChange(
                 field=name,
-                old=_as_text(getattr(old_practice, name)),
-                new=_as_text(getattr(practice, name)),
+                old=_field_text(name, getattr(old_practice, name)),
+                new=_field_text(name, getattr(practice, name)),
             )
             for name in _COMPARED_FIELDS
             if getattr(old_practice, name) != getattr(practice, name)

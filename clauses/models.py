@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from qmsgap.clauses.evidence_terms import EvidenceTerms, normalise_term
 from qmsgap.errors import NotFound
 
 
@@ -45,10 +46,11 @@ class Practice(_Model):
     requirement: str = Field(min_length=1)
     expected_evidence: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
-    evidence_terms: tuple[tuple[str, ...], ...] = Field(
+    evidence_terms: EvidenceTerms = Field(
         default=(),
         description="Concept groups that evidence must mention: one term of every group, e.g. "
-        "[[tool, compiler], [validation, qualification]]. A trailing '*' matches any ending.",
+        "[[tool, compiler], [validation, qualification]]. A trailing '*' matches any ending. "
+        "Rules in qmsgap.clauses.evidence_terms (checked with locations by check_catalog).",
     )
     references: tuple[Reference, ...] = ()
     themes: tuple[str, ...] = ()
@@ -57,6 +59,13 @@ class Practice(_Model):
     )
     source: Literal["builtin", "licensed"] = "builtin"
     notes: str | None = None
+
+    @field_validator("evidence_terms", mode="after")
+    @classmethod
+    def _normalise_terms(cls, groups: EvidenceTerms) -> EvidenceTerms:
+        """Surrounding whitespace is dropped and inner runs become one space, so a term reads
+        the same from YAML, CSV and XLSX."""
+        return tuple(tuple(normalise_term(term) for term in group) for group in groups)
 
 
 class Clause(_Model):

@@ -4,9 +4,9 @@ docs/catalog-format.md).
 One row per practice. Clause and chapter attributes repeat on every row of the clause (the first
 non-empty value counts; a different non-empty value later is an error). List cells hold one item
 per line (or items separated by ";" when the cell has no line break); a reference is
-``standard | clause | note``. XLSX workbooks may add sheets ``catalog`` (key/value rows),
-``practice_types`` and ``chapters`` so they are complete on their own; a CSV file takes that
-metadata from a base catalog.
+``standard | clause | note``; evidence terms read ``tool | compiler ; validation | qualif*``.
+XLSX workbooks may add sheets ``catalog`` (key/value rows), ``practice_types`` and ``chapters``
+so they are complete on their own; a CSV file takes that metadata from a base catalog.
 
 Files are data: CSV through the ``csv`` module, XLSX through openpyxl in read-only mode. A
 workbook cell holding a formula is refused (we never evaluate anything); written strings are
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qmsgap.clauses.evidence_terms import parse_evidence_terms
 from qmsgap.clauses.models import Catalog, Chapter, Clause, Practice, PracticeTypeRule, Reference
 from qmsgap.clauses.validation import Problems, check_catalog, subject_at
 from qmsgap.clauses.yamlsource import DataPath, Location
@@ -44,6 +45,7 @@ PRACTICE_COLUMNS = (
     "requirement",
     "expected_evidence",
     "keywords",
+    "evidence_terms",
     "references",
     "themes",
     "official",
@@ -348,6 +350,8 @@ def _practice_from_row(
     for column in _PRACTICE_LISTS:
         if column in row.cells:
             raw[column] = split_list(row.cells[column])
+    if "evidence_terms" in row.cells:
+        raw["evidence_terms"] = parse_evidence_terms(row.cells["evidence_terms"])
     if row.get("references"):
         raw["references"] = parse_references(row.cells["references"], where, problems, subject)
     if "official" in row.cells:

@@ -10,6 +10,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from qmsgap.clauses.evidence_terms import format_evidence_terms
 from qmsgap.clauses.models import Catalog, Reference
 from qmsgap.clauses.tables import PRACTICE_COLUMNS
 
@@ -43,6 +44,7 @@ def catalog_rows(catalog: Catalog) -> list[dict[str, str]]:
                 "requirement": practice.requirement,
                 "expected_evidence": "\n".join(practice.expected_evidence),
                 "keywords": "\n".join(practice.keywords),
+                "evidence_terms": format_evidence_terms(practice.evidence_terms),
                 "references": format_references(practice.references),
                 "themes": "\n".join(practice.themes),
                 "official": str(practice.official).lower(),

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from qmsgap.clauses.evidence_terms import term_problems
 from qmsgap.clauses.models import Catalog, Crosswalk, Practice
 from qmsgap.clauses.yamlsource import DataPath, Location, SourceDocument
 from qmsgap.errors import CatalogError
@@ -120,6 +121,11 @@ def _describe(error: Mapping[str, Any]) -> str:
         )
     if kind == "missing":
         return f"{loc}: required field is missing"
+    if field_name == "evidence_terms":
+        return (
+            f"evidence_terms: {message}; expected a list of groups, each a list of terms, "
+            "e.g. [[tool, compiler], [validation, qualif*]]"
+        )
     if kind == "extra_forbidden":
         return f"{loc}: unknown field"
     return f"{loc}: {message}" if loc else message
@@ -162,7 +168,8 @@ def check_catalog(
 
     Unique chapter/clause/practice ids and practice type keys, chapter of every clause exists,
     practice ids under their clause id, practice types declared, non-blank titles and
-    paraphrases, obligation rules covering the declared software types, known themes.
+    paraphrases, obligation rules covering the declared software types, known themes, evidence
+    terms following the rules of :func:`~qmsgap.clauses.evidence_terms.term_problems`.
     """
     seen_chapters, type_keys = _check_header(catalog, origins, problems)
     ids: dict[str, Location] = {}
@@ -282,6 +289,11 @@ def _check_practice(
         )
     if not practice.title.strip():
         problems.add(origins.location((*base, "title")), subject, "empty title")
+    for problem in term_problems(practice.evidence_terms):
+        path: DataPath = (*base, "evidence_terms", problem.group)
+        if problem.term is not None:
+            path = (*path, problem.term)
+        problems.add(origins.location(path), subject, problem.describe())
     if ctx.themes is not None:
         for ti, theme in enumerate(practice.themes):
             if theme not in ctx.themes:

@@ -210,6 +210,10 @@ def _print_practice(console: Console, practice: Practice) -> None:
         console.print("  evidence: " + escape("; ".join(practice.expected_evidence)))
     if practice.keywords:
         console.print("  keywords: " + escape(", ".join(practice.keywords)))
+    if practice.evidence_terms:
+        from qmsgap.clauses.evidence_terms import format_evidence_terms
+
+        console.print("  evidence terms: " + escape(format_evidence_terms(practice.evidence_terms)))
     if practice.references:
         console.print(
             "  references: "
