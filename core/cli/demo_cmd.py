@@ -297,7 +297,11 @@ def upload_sample(client: httpx.Client, workspace_id: str, folder: Path) -> None
         ]
         answer = client_json(client.post(f"/workspaces/{workspace_id}/documents", files=parts))
     outcomes = Counter(item["outcome"] for item in answer["data"])
-    described = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in outcomes.items())
+    described = ", ".join(
+        f"{outcomes[outcome]} {outcome.replace('_', ' ')}"
+        for outcome in ("created", "new_version", "unchanged", "duplicate")
+        if outcomes[outcome]
+    )
     typer.echo(f"Uploaded the sample QMS ({len(paths)} files from {folder}): {described}.")
 
 

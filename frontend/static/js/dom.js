@@ -1,4 +1,4 @@
-// DOM helpers. Every text goes in through text nodes (never innerHTML): quotes, names and
+// DOM helpers. Every text goes in through text nodes, never parsed as HTML: quotes, names and
 // messages come from uploaded documents and other users.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -80,21 +80,32 @@ export function announce(text) {
   setTimeout(() => { region.textContent = text; }, 30);
 }
 
-/** A visible message (errors stay until dismissed; others fade after a while). */
-export function notify(text, kind = "info") {
+/**
+ * A visible message. Errors are alerts and stay until dismissed or until the page changes;
+ * other messages are also announced politely and fade after a while. `route` is the page
+ * (location hash) the message belongs to: leaving that page removes it.
+ */
+export function notify(text, kind = "info", route = window.location.hash) {
   const box = document.getElementById("messages");
   if (!box) return;
   const close = h("button", { type: "button", class: "small", "aria-label": "Dismiss message" }, "Dismiss");
-  const item = h("div", { class: ["message", kind], role: kind === "error" ? "alert" : "status" },
+  const item = h("div", { class: ["message", kind], role: kind === "error" ? "alert" : null, "data-route": route },
     h("p", {}, text), close);
   close.addEventListener("click", () => item.remove());
   box.append(item);
-  if (kind !== "error") setTimeout(() => item.remove(), 6000);
+  if (kind !== "error") {
+    announce(text);
+    setTimeout(() => item.remove(), 8000);
+  }
 }
 
-export function clearMessages() {
+/** Removes the messages of other pages than `route`. */
+export function clearMessages(route) {
   const box = document.getElementById("messages");
-  if (box) clear(box);
+  if (!box) return;
+  for (const item of [...box.children]) {
+    if (route === undefined || item.dataset.route !== route) item.remove();
+  }
 }
 
 export const STATUS_LABELS = {

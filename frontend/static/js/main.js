@@ -81,6 +81,7 @@ async function route() {
     return;
   }
   renderTopbar();
+  clearMessages(window.location.hash);
   const main = document.getElementById("main");
   const container = h("div", { class: "view" }, h("p", { class: "loading", role: "status" }, "Loading…"));
   replace(main, container);
@@ -137,7 +138,7 @@ setUnauthorizedHandler(() => {
   const { path } = parseHash();
   if (path !== "/login") sessionStorage.setItem(NEXT_KEY, window.location.hash || "#/");
   clearMessages();
-  notify("Your session has ended. Please sign in again.", "error");
+  notify("Your session has ended. Please sign in again.", "error", "#/login");
   navigate("#/login");
 });
 

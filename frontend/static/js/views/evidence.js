@@ -128,7 +128,6 @@ async function decide(opts, evidence, decision, reason) {
     });
     const message = decision === "accepted" ? "Evidence accepted" : "Evidence rejected: it no longer counts for this practice";
     notify(message, "success");
-    announce(message);
     await opts.onChanged(opts.practiceId);
   } catch (e) {
     notify(`The decision was not saved: ${e.message}`, "error");

@@ -87,7 +87,6 @@ export async function render(ctx) {
       try {
         await api.put(`${wsPath}/reviews/practices/${encodeURIComponent(practiceId)}/status`, { status: select.value, reason: reason.value.trim() });
         notify(`Status set to ${STATUS_LABELS[select.value]} by hand`, "success");
-        announce(`Status set to ${STATUS_LABELS[select.value]}`);
         await draw(practiceId);
       } catch (e) {
         error.textContent = e.message;

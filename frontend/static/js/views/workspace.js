@@ -3,7 +3,7 @@
 
 import { ApiError, api, download, uploadFile } from "../api.js";
 import {
-  announce, bytes, formatDate, h, newId, notify, openDialog, percent, replace, statusBadge, table,
+  announce, bytes, formatDate, h, newId, notify, openDialog, percent, replace, table,
 } from "../dom.js";
 import { workspaceFrame } from "./frame.js";
 
@@ -154,7 +154,6 @@ export async function render(ctx) {
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_UPLOADS, queue.length) }, worker));
     const summary = `${counts.ok} file${counts.ok === 1 ? "" : "s"} uploaded${counts.rejected ? `, ${counts.rejected} rejected` : ""}`;
-    announce(summary);
     notify(summary, counts.rejected ? "error" : "success");
     await refreshDocuments();
   }
@@ -256,7 +255,6 @@ export async function render(ctx) {
         const message = current.status === "succeeded"
           ? `Analysis finished: readiness ${current.summary ? current.summary.readiness.toFixed(1) : "–"}%`
           : `Analysis ${current.status}${current.error ? `: ${current.error.message}` : ""}`;
-        announce(message);
         notify(message, current.status === "succeeded" ? "success" : "error");
         updateStartButton(false);
         await Promise.all([refreshAnalyses(), refreshDocuments()]);
