@@ -10,10 +10,32 @@
 # QMSGAP_TEST_DATABASE_URL names its admin database for the command; the service tests create
 # one database per test in it. When QMSGAP_TEST_DATABASE_URL is already set, that server is
 # used and nothing is started. The cluster and its directory are removed on exit.
+#
+# Chromium (the browser tests in tests/frontend drive it through Playwright): Debian's
+# `chromium` is installed (apt-get install chromium) when /usr/bin/chromium (or
+# $QMSGAP_CHROMIUM) is missing and we are root. Without it the browser tests FAIL, unless
+# QMSGAP_TEST_SKIP_BROWSER=1 says to skip them.
 set -euo pipefail
 
 say()  { printf '\033[1m[test-services]\033[0m %s\n' "$*" >&2; }
 fail() { printf '\033[31m[test-services] FAILED:\033[0m %s\n' "$*" >&2; exit 1; }
+
+ensure_chromium() {
+    local chromium="${QMSGAP_CHROMIUM:-/usr/bin/chromium}"
+    [ -x "$chromium" ] && return 0
+    if [ "${QMSGAP_TEST_SKIP_BROWSER:-}" = "1" ]; then
+        say "no chromium at $chromium: the browser tests are skipped (QMSGAP_TEST_SKIP_BROWSER=1)"
+        return 0
+    fi
+    [ "$(id -u)" -eq 0 ] || fail "chromium is missing; as root run: apt-get install -y chromium (or set QMSGAP_TEST_SKIP_BROWSER=1 to skip the browser tests)"
+    say "installing chromium from Debian (apt-get install chromium) for the browser tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null || fail "apt-get update failed"
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+        || fail "apt-get install chromium failed"
+    [ -x "$chromium" ] || fail "chromium was installed but $chromium is not there"
+}
+ensure_chromium
 
 if [ -n "${QMSGAP_TEST_DATABASE_URL:-}" ]; then
     say "using the PostgreSQL named by QMSGAP_TEST_DATABASE_URL"
