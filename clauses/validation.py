@@ -60,8 +60,10 @@ class Problems:
     items: list[str] = field(default_factory=list)
 
     def add(self, location: Location, subject: str | None, message: str) -> None:
+        """Record a problem; the same problem at the same place is recorded once."""
         prefix = f"{location}: {subject}: " if subject else f"{location}: "
-        self.items.append(prefix + message)
+        if prefix + message not in self.items:
+            self.items.append(prefix + message)
 
     def raise_if_any(self, what: str) -> None:
         """Raises CatalogError listing every problem, if there is at least one."""
@@ -114,21 +116,28 @@ def _describe(error: Mapping[str, Any]) -> str:
     value = error.get("input")
     if kind == "string_too_short" and field_name == "requirement":
         return "requirement (the paraphrase) is empty"
-    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if field_name == "evidence_terms":
+        return _describe_terms(message, value if kind == "string_type" and number else None)
+    if kind == "string_type" and number:
         return (
             f"{loc}: {message}, got the number {value!r} (quote it in YAML, e.g. '5.10', "
             "or 5.10 is read as 5.1)"
         )
     if kind == "missing":
         return f"{loc}: required field is missing"
-    if field_name == "evidence_terms":
-        return (
-            f"evidence_terms: {message}; expected a list of groups, each a list of terms, "
-            "e.g. [[tool, compiler], [validation, qualif*]]"
-        )
     if kind == "extra_forbidden":
         return f"{loc}: unknown field"
     return f"{loc}: {message}" if loc else message
+
+
+def _describe_terms(message: str, number: object) -> str:
+    if number is not None:
+        return f"evidence_terms: the term {number!r} is a number; quote it in YAML ('{number}')"
+    return (
+        f"evidence_terms: {message}; expected a list of groups, each a list of terms, "
+        "e.g. [[tool, compiler], [validation, qualif*]]"
+    )
 
 
 def validate_model(
