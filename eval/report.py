@@ -17,30 +17,37 @@ from qmsgap.eval.runner import (
 )
 
 SAMPLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("recall@1", "R@1"),
-    ("recall@3", "R@3"),
-    ("recall@5", "R@5"),
-    ("mrr", "MRR"),
-    ("ndcg@5", "nDCG@5"),
-    ("accuracy", "status acc"),
-    ("macro_f1", "macro-F1"),
-    ("f1_covered", "F1 cov"),
-    ("f1_partial", "F1 part"),
+    ("recall@1", "evidence recall@1"),
+    ("recall@3", "evidence recall@3"),
+    ("recall@5", "evidence recall@5"),
+    ("mrr", "evidence MRR"),
+    ("ndcg@5", "evidence nDCG@5"),
+    ("evidence_chars", "mean evidence length (chars)"),
+    ("accuracy", "status accuracy"),
+    ("macro_f1", "status macro-F1"),
+    ("f1_covered", "F1 covered"),
+    ("f1_partial", "F1 partial"),
     ("f1_gap", "F1 gap"),
-    ("clause_accuracy", "clause acc"),
-    ("clause_coverage_mae", "clause MAE"),
-    ("ece", "ECE"),
-    ("seconds", "time s"),
+    ("clause_accuracy", "clause status accuracy"),
+    ("clause_macro_f1", "clause status macro-F1"),
+    ("clause_coverage_mae", "clause coverage MAE"),
+    ("ece", "ECE (10 bins)"),
+    ("brier", "Brier score"),
+    ("seconds", "run time s"),
 )
 REAL_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("micro_precision", "micro P"),
-    ("micro_recall", "micro R"),
+    ("micro_precision", "micro precision"),
+    ("micro_recall", "micro recall"),
     ("micro_f1", "micro F1"),
-    ("macro_precision", "macro P"),
-    ("macro_recall", "macro R"),
+    ("macro_precision", "macro precision"),
+    ("macro_recall", "macro recall"),
     ("macro_f1", "macro F1"),
-    ("map", "MAP"),
-    ("seconds", "time s"),
+    ("map", "MAP (documents per process)"),
+    ("seconds", "run time s"),
+)
+RUN_TIME_NOTE = (
+    "Run times include warm embedding caches where present; speed is measured by "
+    "`qmsgap bench`, not here."
 )
 
 
@@ -178,17 +185,25 @@ def real_json(evaluation: RealEvaluation) -> dict[str, Any]:
 def _fmt(value: float | None, key: str) -> str:
     if value is None:
         return "n/a"
-    if key == "seconds":
-        return f"{value:.1f}"
+    if key in ("seconds", "evidence_chars"):
+        return f"{value:.1f}" if key == "seconds" else f"{value:.0f}"
     return f"{value:.3f}"
 
 
-def table_rows(
+def metric_rows(
     summaries: Sequence[tuple[str, dict[str, float | None]]],
-    columns: Sequence[tuple[str, str]],
-) -> list[list[str]]:
-    """Formatted cells: one row per system, in ``columns`` order, the system name first."""
-    return [[name, *(_fmt(s.get(key), key) for key, _ in columns)] for name, s in summaries]
+    metrics: Sequence[tuple[str, str]],
+) -> tuple[list[str], list[list[str]]]:
+    """The three-way table, one row per metric and one column per system.
+
+    Returns the header (``"metric"`` then the system names) and the formatted rows.
+    """
+    header = ["metric", *(name for name, _ in summaries)]
+    rows = [
+        [label, *(_fmt(summary.get(key), key) for _, summary in summaries)]
+        for key, label in metrics
+    ]
+    return header, rows
 
 
 def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -215,9 +230,12 @@ def markdown(sample: SampleEvaluation | None, real: RealEvaluation | None, comma
             f"{len(sample.located.ambiguous)} ambiguous.",
             "",
             _markdown_table(
-                ["system", *(label for _, label in SAMPLE_COLUMNS)],
-                table_rows([(r.system, sample_summary(r)) for r in sample.results], SAMPLE_COLUMNS),
+                *metric_rows(
+                    [(r.system, sample_summary(r)) for r in sample.results], SAMPLE_COLUMNS
+                )
             ),
+            "",
+            RUN_TIME_NOTE,
             "",
         ]
         for result in sample.results:
@@ -255,8 +273,7 @@ def markdown(sample: SampleEvaluation | None, real: RealEvaluation | None, comma
             "of a covered/partial practice of that process.",
             "",
             _markdown_table(
-                ["system", *(label for _, label in REAL_COLUMNS)],
-                table_rows([(r.system, real_summary(r)) for r in real.results], REAL_COLUMNS),
+                *metric_rows([(r.system, real_summary(r)) for r in real.results], REAL_COLUMNS)
             ),
             "",
         ]

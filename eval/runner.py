@@ -265,6 +265,9 @@ class EvaluationRunner:
             system = self.system(name)
             if isinstance(system, GoldFitted) and system.fit_on_gold:
                 predictions, notes = system.out_of_fold(predictions, gold.statuses)
+            describe = getattr(system, "describe", None)
+            if callable(describe):
+                notes.extend(describe())
             results.append(
                 score_sample(
                     name,

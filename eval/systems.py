@@ -185,6 +185,13 @@ class QmsgapSystem:
                 )
         return out
 
+    def describe(self) -> list[str]:
+        """Notes for the report about the status model of the last :meth:`run`."""
+        if self.fit_on_gold:
+            return []
+        how = self.provenance.get("method") or self.provenance.get("status") or "no provenance"
+        return [f"shipped status model used as is, not fitted on labels ({how})"]
+
     def out_of_fold(
         self, predictions: Predictions, gold: Mapping[str, str]
     ) -> tuple[Predictions, list[str]]:

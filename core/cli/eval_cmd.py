@@ -5,11 +5,14 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qmsgap.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 _GOLD_SETS = ("sample", "real", "all")
 _SYSTEMS = "bm25,naive-rag,qmsgap"
@@ -51,7 +54,6 @@ def run_eval(
 ) -> None:
     """Score bm25, naive RAG and qmsgap side by side on the gold sets."""
     from rich.console import Console
-    from rich.table import Table
 
     from qmsgap.clauses import load_catalog
     from qmsgap.eval import report
@@ -92,31 +94,44 @@ def run_eval(
             failed = ", ".join(f"{f.path} [{f.code}]" for f in evaluation.corpus.failures)
             stdout.print(f"[yellow]not ingested (scored as absent): {failed}[/yellow]")
     if sample is not None:
-        table = Table(title="Sample supplier QMS: practice level")
-        table.add_column("system", no_wrap=True)
-        for _, label in report.SAMPLE_COLUMNS:
-            table.add_column(label, justify="right")
-        for row in report.table_rows(
-            [(r.system, report.sample_summary(r)) for r in sample.results], report.SAMPLE_COLUMNS
-        ):
-            table.add_row(*row)
-        stdout.print(table)
+        stdout.print(
+            _table(
+                "Sample supplier QMS: practice level",
+                report.metric_rows(
+                    [(r.system, report.sample_summary(r)) for r in sample.results],
+                    report.SAMPLE_COLUMNS,
+                ),
+            )
+        )
         if sample.located.unlocated:
             stdout.print(
                 f"[yellow]{len(sample.located.unlocated)} gold quotes not found in the corpus "
                 f"(listed in {out / 'results.md'})[/yellow]"
             )
     if real is not None:
-        table = Table(title="Real QMS documents: document level")
-        table.add_column("system", no_wrap=True)
-        for _, label in report.REAL_COLUMNS:
-            table.add_column(label, justify="right")
-        for row in report.table_rows(
-            [(r.system, report.real_summary(r)) for r in real.results], report.REAL_COLUMNS
-        ):
-            table.add_row(*row)
-        stdout.print(table)
+        stdout.print(
+            _table(
+                "Real QMS documents: document level",
+                report.metric_rows(
+                    [(r.system, report.real_summary(r)) for r in real.results],
+                    report.REAL_COLUMNS,
+                ),
+            )
+        )
     stdout.print(f"written to {out}: {', '.join(p.name for p in written)}")
+
+
+def _table(title: str, content: tuple[list[str], list[list[str]]]) -> Table:
+    from rich.table import Table
+
+    header, rows = content
+    table = Table(title=title)
+    table.add_column(header[0], no_wrap=True)
+    for name in header[1:]:
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def run_bench(

@@ -143,8 +143,8 @@ def test_runner_end_to_end(
     assert row["recall@1"] == 1.0
     assert payload["real"]["systems"]["qmsgap"]["summary"]["map"] is not None
     md = (out / "results.md").read_text()
-    assert "| system | R@1 | R@3 |" in md
-    assert "| bm25 |" in md and "| naive-rag |" in md and "| qmsgap |" in md
+    assert "| metric | bm25 | naive-rag | qmsgap |" in md
+    assert "| evidence recall@1 | 1.000 |" in md
     assert (out / "reliability-sample-bm25.png").read_bytes()[:4] == b"\x89PNG"
 
 
