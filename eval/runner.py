@@ -115,6 +115,13 @@ def retrieval_scores(predictions: Predictions, located: LocatedGold) -> dict[str
     return out
 
 
+def _unit(value: float) -> float:
+    """Clamp float noise (|excess| <= 1e-6) into [0, 1]; larger errors reach the metric check."""
+    if -1e-6 <= value <= 1 + 1e-6:
+        return min(1.0, max(0.0, value))
+    return value
+
+
 def score_sample(
     name: str,
     seconds: float,
@@ -129,7 +136,7 @@ def score_sample(
     gold_status = gold.statuses
     predicted = {pid: p.status for pid, p in predictions.items() if pid in gold_status}
     status = status_scores(gold_status, predicted)
-    conf = {pid: predictions[pid].confidence for pid in gold_status if pid in predictions}
+    conf = {pid: _unit(predictions[pid].confidence) for pid in gold_status if pid in predictions}
     correct = {pid: predicted[pid] == gold_status[pid] for pid in conf}
     lengths = [
         e.end - e.start
@@ -218,9 +225,9 @@ class EvaluationRunner:
     software_type: str = "II"
     use_cache: bool = True
     progress: Callable[[str], None] = field(default=lambda _msg: None)
-    _built: dict[str, System] = field(default_factory=dict)
-    _sample: SampleEvaluation | None = None
-    _sample_scores: dict[str, Predictions] = field(default_factory=dict)
+    _built: dict[str, System] = field(default_factory=dict, init=False, repr=False)
+    _sample: SampleEvaluation | None = field(default=None, init=False, repr=False)
+    _sample_scores: dict[str, Predictions] = field(default_factory=dict, init=False, repr=False)
 
     def system(self, name: str) -> System:
         if name not in self._built:
