@@ -349,8 +349,8 @@ def test_keyboard_only_sign_in_with_token_in_session_storage(open_page: Any, liv
 
 def _analyzed_workspace(live: Any, sample: Path) -> str:
     """A workspace with two Markdown documents and one finished analysis, made through the
-    API; the auditor is a member."""
-    auditor = live.add_user("auditor@hme.example", Role.AUDITOR)
+    API, and an auditor of the organisation who is not a member yet."""
+    live.add_user("auditor@hme.example", Role.AUDITOR)
     with live.client("consultant@hme.example") as consultant:
         workspace = consultant.post("/workspaces", json={"name": "Narrow screen supplier"})
         workspace.raise_for_status()
@@ -369,8 +369,6 @@ def _analyzed_workspace(live: Any, sample: Path) -> str:
                 break
             time.sleep(0.2)
         assert state["status"] == "succeeded", state
-    with live.client("admin@hme.example") as admin:
-        admin.post(f"/workspaces/{ws}/members", json={"user_id": auditor}).raise_for_status()
     return ws
 
 
@@ -378,6 +376,20 @@ def test_auditor_on_a_narrow_screen_reads_and_comments_but_cannot_change(
     open_page: Any, live_app: Any, artifacts: Path, sample_qms: Path
 ) -> None:
     ws = _analyzed_workspace(live_app, sample_qms)
+    # the administrator makes the auditor a member
+    admin, admin_problems = open_page()
+    sign_in(admin, live_app, "admin@hme.example")
+    admin.get_by_role("link", name="Narrow screen supplier").click()
+    members = admin.get_by_role("region", name=re.compile(r"^Members \("))
+    expect(members).to_contain_text("consultant@hme.example")
+    admin.get_by_label("User of the organisation").select_option(
+        label="Auditor (auditor@hme.example, auditor)"
+    )
+    admin.get_by_role("button", name="Add member").click()
+    expect(members).to_contain_text("auditor@hme.example")
+    assert_accessible_basics(admin)
+    assert_clean(admin_problems)
+
     page, problems = open_page(width=390, height=844)
     sign_in(page, live_app, "auditor@hme.example")
     page.get_by_role("link", name="Narrow screen supplier").click()
@@ -386,6 +398,8 @@ def test_auditor_on_a_narrow_screen_reads_and_comments_but_cannot_change(
     expect(page.get_by_role("button", name="Start analysis")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("^Download"))).to_have_count(2)
+    expect(page.get_by_role("button", name="Add member")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
     assert_accessible_basics(page)
 
     page.get_by_role("link", name="Dashboard", exact=True).click()

@@ -12,6 +12,7 @@ const MATRIX = {
   create_workspace: ["admin", "consultant"],
   edit_workspace: ["admin", "consultant"],
   delete_workspace: ["admin"],
+  manage_members: ["admin"],
 };
 
 export const session = {

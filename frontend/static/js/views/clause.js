@@ -4,7 +4,7 @@
 import { api, query } from "../api.js";
 import { h, percent, replace, statusBadge } from "../dom.js";
 import { documentIndex } from "./evidence.js";
-import { analysisPicker, noAnalysis, results, succeededAnalyses, workspaceFrame } from "./frame.js";
+import { analysisPicker, noAnalysis, succeededAnalyses, workspaceFrame } from "./frame.js";
 import { practiceCard } from "./practicecard.js";
 
 export async function render(ctx) {
@@ -19,8 +19,11 @@ export async function render(ctx) {
   const list = h("div", { id: "practices" });
 
   const draw = async (focusPractice) => {
-    const [report, reviews] = await Promise.all([results(workspace.id, analysis.id), api.get(`/workspaces/${workspace.id}/reviews`)]);
-    const clause = report.clauses.find((c) => c.id === clauseId);
+    const [coverage, reviews] = await Promise.all([
+      api.get(`/workspaces/${workspace.id}/coverage`, { analysis_id: analysis.id, clause: clauseId }),
+      api.get(`/workspaces/${workspace.id}/reviews`),
+    ]);
+    const clause = coverage.clauses.find((c) => c.id === clauseId);
     if (!clause) {
       replace(list, h("p", { class: "form-error" }, `This analysis has no clause ${clauseId}.`));
       return null;

@@ -6,6 +6,7 @@ import {
   announce, bytes, formatDate, h, newId, notify, openDialog, percent, replace, table,
 } from "../dom.js";
 import { workspaceFrame } from "./frame.js";
+import { membersSection } from "./members.js";
 
 const STEP_LABELS = {
   queued: "Waiting to start",
@@ -69,7 +70,7 @@ export async function render(ctx) {
       h("td", { class: "num hide-narrow" }, bytes(v.size)),
       h("td", {}, parsed),
       h("td", { class: "num" }, v.parse_status === "parsed" ? String(v.findings) : "–"),
-      h("td", { class: "hide-narrow" }, `${formatDate(v.uploaded_at)}${v.uploaded_by ? ` by ${v.uploaded_by}` : ""}`),
+      h("td", { class: "hide-narrow" }, formatDate(v.uploaded_at), v.uploaded_by ? h("div", { class: "meta" }, v.uploaded_by) : null),
       h("td", {}, h("div", { class: "actions" }, actions)));
   }
 
@@ -183,8 +184,11 @@ export async function render(ctx) {
       const prior = answer.data.slice(index + 1).find((b) => b.status === "succeeded");
       const links = [];
       if (a.status === "succeeded") {
-        links.push(h("a", { href: `#/w/${workspace.id}/dashboard?analysis=${a.id}` }, "Dashboard"));
-        if (prior) links.push(h("a", { href: `#/w/${workspace.id}/compare?base=${prior.id}&head=${a.id}` }, "Compare with previous"));
+        const when = formatDate(a.created_at);
+        links.push(h("a", { href: `#/w/${workspace.id}/dashboard?analysis=${a.id}`, "aria-label": `Dashboard of the analysis of ${when}` }, "Dashboard"));
+        if (prior) {
+          links.push(h("a", { href: `#/w/${workspace.id}/compare?base=${prior.id}&head=${a.id}`, "aria-label": `Compare the analysis of ${when} with the one before` }, "Compare with previous"));
+        }
       }
       return h("tr", {},
         h("td", {}, formatDate(a.created_at)),
@@ -291,7 +295,8 @@ export async function render(ctx) {
     can("upload") ? uploadSection() : null,
     analysisSection,
     h("section", { class: "panel", "aria-labelledby": "documents-heading" },
-      h("h2", { id: "documents-heading" }, "Documents"), documentsBox));
+      h("h2", { id: "documents-heading" }, "Documents"), documentsBox),
+    membersSection(ctx, workspace));
   const [analyses] = await Promise.all([refreshAnalyses(), refreshDocuments()]);
   const running = analyses.find((a) => !FINAL.has(a.status));
   if (running) follow(running);
