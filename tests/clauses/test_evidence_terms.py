@@ -150,6 +150,40 @@ def test_a_practice_s_own_wording_mentions_every_group(catalog_id: str) -> None:
     assert {k: v for k, v in missing.items() if v} == {}
 
 
+# Plain words whose stem also stems an unrelated, common word (shown): they must be written
+# with '*', which compares the written word.
+STEM_TRAPS = {
+    "integrity": "integration",
+    "performance": "performed",
+    "continuity": "continuous",
+    "containment": "container",
+    "objectivity": "objectives",
+    "filing": "file",
+    "processing": "process",
+    "sourcing": "source",
+    "marketing": "market",
+    "applicability": "application",
+    "coverity": "covered",
+    "timing": "time",
+    "informed": "information",
+    "safe": "safe",  # 'SAFe' (scaled agile) lower-cased
+}
+
+
+def test_stem_traps_are_written_with_a_wildcard() -> None:
+    stem = Stemmer.Stemmer("english").stemWord
+    assert all(stem(a) == stem(b) for a, b in STEM_TRAPS.items())  # the traps are real
+    plain = {
+        (catalog_id, p.id, term)
+        for catalog_id in ("asqms", "iaf-aqms", "miit-ota")
+        for p in load_builtin_catalog(catalog_id).all_practices()
+        for group in p.evidence_terms
+        for term in group
+        if term.casefold() in STEM_TRAPS
+    }
+    assert plain == set()
+
+
 @pytest.mark.parametrize(
     ("practice_id", "sentence", "accepted"),
     [
@@ -162,6 +196,11 @@ def test_a_practice_s_own_wording_mentions_every_group(catalog_id: str) -> None:
         ("6.11.9", "After OTA updates, fleet telemetry is monitored for CPU load.", True),
         ("5.2.2", "Gauges are calibrated.", False),
         ("5.2.2", "Each compiler is validated for its use cases before productive use.", True),
+        # stems joining unrelated words
+        ("5.5.8", "The build is followed by integration on the HIL.", False),
+        ("5.10.3", "Audits are performed at the supplier before award.", False),
+        ("4.3.7", "Software is built by continuous integration.", False),
+        ("5.6.4", "Software is built in Docker containers.", False),
     ],
 )
 def test_decoys_lack_a_required_concept(
