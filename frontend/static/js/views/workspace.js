@@ -33,6 +33,7 @@ export async function render(ctx) {
   const progressBox = h("div", { class: "progress-block" });
   const startButton = h("button", { type: "button", class: "primary" }, "Start analysis");
   let documentCount = workspace.documents;
+  let running = false; // an analysis of this workspace is queued or running
   let polling = null;
   ctx.onCleanup(() => { if (polling) clearTimeout(polling); });
 
@@ -52,7 +53,8 @@ export async function render(ctx) {
     const described = [v.document_number, v.revision ? `rev. ${v.revision}` : null, v.title].filter(Boolean).join(" · ");
     const parsed = v.parse_status === "failed" && v.parse_error
       ? h("span", { class: "form-error" }, `Failed: ${v.parse_error.message}`)
-      : v.parse_status === "parsed" ? `${v.passages} passages${v.pages ? `, ${v.pages} pages` : ""}` : v.parse_status;
+      : v.parse_status === "parsed" ? `${v.passages} passages${v.pages ? `, ${v.pages} pages` : ""}`
+        : "Not yet: read by the next analysis";
     const downloadButton = h("button", { type: "button", class: "small", "aria-label": `Download ${doc.name}` }, "Download");
     downloadButton.addEventListener("click", () => download(`${wsPath}/documents/${doc.id}/content`, v.filename)
       .then(() => announce(`${doc.name} downloaded`))
@@ -172,8 +174,8 @@ export async function render(ctx) {
   }
 
   // ---------------------------------------------------------------- analyses
-  function updateStartButton(active) {
-    startButton.disabled = Boolean(active) || documentCount === 0;
+  function updateStartButton() {
+    startButton.disabled = running || documentCount === 0;
     startButton.title = documentCount === 0 ? "Upload documents first" : "";
   }
 
@@ -260,13 +262,15 @@ export async function render(ctx) {
           ? `Analysis finished: readiness ${current.summary ? current.summary.readiness.toFixed(1) : "–"}%`
           : `Analysis ${current.status}${current.error ? `: ${current.error.message}` : ""}`;
         notify(message, current.status === "succeeded" ? "success" : "error");
-        updateStartButton(false);
+        running = false;
+        updateStartButton();
         await Promise.all([refreshAnalyses(), refreshDocuments()]);
         return;
       }
       polling = setTimeout(tick, POLL_MS);
     };
-    updateStartButton(true);
+    running = true;
+    updateStartButton();
     showProgress(analysis);
     polling = setTimeout(tick, POLL_MS);
   }
@@ -280,7 +284,7 @@ export async function render(ctx) {
       await refreshAnalyses();
     } catch (e) {
       notify(`Could not start the analysis: ${e.message}`, "error");
-      updateStartButton(false);
+      updateStartButton();
     }
   });
 
@@ -298,9 +302,9 @@ export async function render(ctx) {
       h("h2", { id: "documents-heading" }, "Documents"), documentsBox),
     membersSection(ctx, workspace));
   const [analyses] = await Promise.all([refreshAnalyses(), refreshDocuments()]);
-  const running = analyses.find((a) => !FINAL.has(a.status));
-  if (running) follow(running);
-  else updateStartButton(false);
+  const active = analyses.find((a) => !FINAL.has(a.status));
+  if (active) follow(active);
+  else updateStartButton();
   return workspace.name;
 }
 
