@@ -369,3 +369,12 @@ def test_pooling_matches_the_sentence_transformers_module(modes: tuple[str, ...]
     )["sentence_embedding"].numpy()
     assert np.allclose(pool(hidden, mask, modes), expected, atol=1e-6)
     assert np.allclose(np.linalg.norm(l2_normalise(expected), axis=1), 1.0)
+
+
+@pytest.mark.unit
+def test_an_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x", encoding="utf-8")
+    embedder = OnnxEmbedder(quantized=True, cache_dir=blocker)
+    with pytest.raises(ModelUnavailable, match="cannot write the ONNX model cache"):
+        embedder.warm_up()
