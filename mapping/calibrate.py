@@ -23,7 +23,7 @@ from qmsgap.mapping.schema import Status
 from qmsgap.mapping.scoring import FEATURES, Calibration
 
 ORDER = (Status.GAP, Status.PARTIAL, Status.COVERED)
-PENALTIES = (0.01, 0.1, 1.0, 10.0)
+PENALTIES = (0.1, 1.0, 3.0, 10.0, 30.0)
 
 FloatArray = npt.NDArray[np.float64]
 

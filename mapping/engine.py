@@ -227,8 +227,7 @@ class _Run:
                 rationale=f"Process {clause.id} is tailored out: {reason}",
             )
         found = self.retrievals[practice.id]
-        ranked, sentence_features = self.quoter.evidence(found, _RANKED_DEPTH)
-        found.features.update(sentence_features)
+        ranked = self.quoter.evidence(found, _RANKED_DEPTH)
         status, confidence, score = self.calibration.decide(found.features)
         self.ranked[practice.id] = ranked
         floor = self.calibration.evidence_min_score
@@ -254,7 +253,10 @@ class _Run:
 
 def _rationale(status: Status, found: PracticeRetrieval, evidence: list[Evidence]) -> str:
     f = found.features
-    strength = f"best match {f['dense_top1']:.2f}, key terms found {f['keyword_coverage']:.0%}"
+    strength = (
+        f"best passage naming every required concept {f['terms_dense']:.2f}, "
+        f"key terms found {f['keyword_coverage']:.0%}"
+    )
     if status is Status.GAP:
         return f"No passage addresses this practice convincingly ({strength})."
     where = sorted({e.document for e in evidence})

@@ -2,9 +2,8 @@
 
 Every sentence-like segment of a candidate passage is scored against the practice (the best of
 its dense queries, plus a little for each key term it contains); the best segment, grown by a
-neighbour where that helps, becomes the quote. Sentence scores are also evidence features: one
-sentence that says exactly what the practice asks is stronger evidence than a passage that is
-broadly about the topic.
+neighbour where that helps, becomes the quote. An item's ``score`` is the passage's cosine
+similarity to the practice's best query.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from qmsgap.mapping.retrieval import Candidate, PracticeRetrieval
 from qmsgap.mapping.schema import Evidence
 
 _KEYWORD_BONUS = 0.05
-_SENTENCE_FEATURE_DEPTH = 5
 
 
 class EvidenceBuilder:
@@ -37,19 +35,14 @@ class EvidenceBuilder:
         self._segments: dict[int, list[Segment]] = {}
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
 
-    def evidence(
-        self, found: PracticeRetrieval, depth: int
-    ) -> tuple[list[Evidence], dict[str, float]]:
-        """The best ``depth`` candidates as evidence (best first), and the sentence features
-        ``sentence_top1`` (the best sentence's similarity) and ``sentence_top3`` (mean of the
-        best sentence of each of the first three candidates)."""
+    def evidence(self, found: PracticeRetrieval, depth: int) -> list[Evidence]:
+        """The best ``depth`` candidates as verified evidence, best first."""
         chosen = found.candidates[:depth]
         queries = list(found.queries.dense)
         self._prepare([c.row for c in chosen], queries)
         query_matrix = np.stack([self._vectors[q] for q in queries])
         keywords = [k.lower() for k in found.queries.keywords]
         items: list[Evidence] = []
-        best_per_candidate: list[float] = []
         for cand in chosen:
             segs = self._segments[cand.row]
             similarity = (np.stack([self._vectors[s.text] for s in segs]) @ query_matrix.T).max(
@@ -57,13 +50,7 @@ class EvidenceBuilder:
             )
             bonus = np.array([sum(1 for k in keywords if k in s.text.lower()) for s in segs])
             items.append(self._item(cand, segs, similarity + _KEYWORD_BONUS * bonus))
-            best_per_candidate.append(float(similarity.max()))
-        head = best_per_candidate[:_SENTENCE_FEATURE_DEPTH]
-        features = {
-            "sentence_top1": max(head, default=0.0),
-            "sentence_top3": float(np.mean(best_per_candidate[:3])) if head else 0.0,
-        }
-        return items, features
+        return items
 
     def _prepare(self, rows: list[int], queries: list[str]) -> None:
         texts = [q for q in queries if q not in self._vectors]
@@ -91,5 +78,5 @@ class EvidenceBuilder:
             quote=verified_quote(document, passage, start, end),
             start=start,
             end=end,
-            score=round(min(max(cand.fused, 0.0), 1.0), 4),
+            score=round(min(max(cand.dense, 0.0), 1.0), 4),
         )

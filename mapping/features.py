@@ -1,17 +1,28 @@
 """Evidence features: the numbers the status model decides from.
 
-Every feature describes how strong the best candidate passages are as evidence for one
-practice: how similar they are (dense and lexical), whether they use the practice's key terms
-and mention every required concept (evidence terms), whether they admit that something is not
-in place ("TBD", "under preparation"), whether another practice explains them better (a decoy),
-and structural signals (the document's title names the process; a cited standard clause routes
-to the practice).
+Each feature describes how strong a practice's best candidate passages are as evidence. The set
+was chosen on the labelled sample QMS by cross-validated macro-F1 (eval/README.md, "How the
+status model was chosen"); features that measured no gain there were dropped:
+
+- ``terms_dense``: similarity of the best passage that mentions every concept the practice
+  requires (its evidence terms): a passage about the right topic but the wrong object (records
+  for user data, production suppliers for software suppliers) does not count;
+- ``dense_top3``: mean similarity of the three best passages;
+- ``keyword_coverage``: share of the practice's key terms found in its three best passages;
+- ``deferral``: the best passages admit that something is not in place ("TBD", "under
+  preparation", "no process yet");
+- ``supporting_documents``: how many documents the three best passages come from (evidence
+  spread thinly over many documents is typical of a practice no document is about);
+- ``exclusivity``: how much better this practice explains its best passages than any other
+  practice does (negative for a decoy that is another practice's evidence);
+- ``clause_support``: mean ``dense_top3`` of the other practices of the same clause (a process
+  is usually documented as a whole, or not at all).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +32,8 @@ from qmsgap.mapping.index import CorpusIndex
 from qmsgap.mapping.queries import PracticeQueries
 from qmsgap.mapping.terms import TermMatcher, Tokens
 
-_BM25_SATURATION = 10.0
 _EXCLUSIVITY_ROWS = 3
-_TERMS_ROWS = 5
+_TERMS_SEARCH = 20
 # Words with which documents admit that something is not (yet) in place: an auditor reads
 # "rollback: TBD" or "qualification is under preparation" as a weakness, not as evidence.
 _DEFERRAL = re.compile(
@@ -46,16 +56,8 @@ class Ranked:
 class FeatureExtractor:
     """Computes the features of one analysis; passage tokens are made once."""
 
-    def __init__(
-        self,
-        index: CorpusIndex,
-        citations: Sequence[set[str]],
-        title_similarity: Callable[[str, str], float],
-        aspect_min_score: float,
-    ) -> None:
+    def __init__(self, index: CorpusIndex, aspect_min_score: float) -> None:
         self.index = index
-        self.citations = citations
-        self.title_similarity = title_similarity
         self.aspect_min_score = aspect_min_score
         self.matcher = TermMatcher()
         self._tokens: dict[int, Tokens] = {}
@@ -67,21 +69,22 @@ class FeatureExtractor:
             self._tokens[row] = found
         return found
 
-    def terms_satisfied(self, pq: PracticeQueries, row: int) -> float:
-        """Share of the practice's evidence-term groups the passage at ``row`` mentions."""
+    def mentions_all_terms(self, pq: PracticeQueries, row: int) -> bool:
+        """Whether the passage at ``row`` mentions every evidence-term group of the practice."""
         groups = pq.practice.evidence_terms
-        if not groups:
-            return 0.0
-        return self.matcher.satisfied(groups, self.tokens(row)) / len(groups)
+        return bool(groups) and self.matcher.satisfied(groups, self.tokens(row)) == len(groups)
 
     def practice(
         self,
         pq: PracticeQueries,
         ranked: Sequence[Ranked],
         hits_of: dict[str, list[tuple[int, float]]],
-        top_bm25: float,
     ) -> tuple[dict[str, float], list[str]]:
-        """The features of one practice and the expected-evidence items not found."""
+        """The per-practice features and the expected-evidence items not found (for guidance).
+
+        ``exclusivity`` and ``clause_support`` need every practice and are added by
+        :meth:`add_cross_practice`.
+        """
         top = ranked[:3]
         dense_sorted = sorted((c.dense for c in ranked), reverse=True)
         found = sum(
@@ -92,29 +95,45 @@ class FeatureExtractor:
             for aspect, query in pq.aspects
         }
         missing = [a for a, s in aspect_best.items() if s < self.aspect_min_score]
-        terms = [self.terms_satisfied(pq, c.row) for c in ranked[:_TERMS_ROWS]]
-        targets = {pq.practice.id, pq.clause.id}
+        if pq.practice.evidence_terms:
+            on_topic = [
+                c.dense for c in ranked[:_TERMS_SEARCH] if self.mentions_all_terms(pq, c.row)
+            ]
+            terms_dense = max(on_topic, default=0.0)
+        else:  # a catalog without evidence terms: the concept check cannot be made
+            terms_dense = dense_sorted[0] if dense_sorted else 0.0
         passages = self.index.passages
-        title_prior = max(
-            (self.title_similarity(passages[c.row].document_title, pq.clause.title) for c in top),
-            default=0.0,
-        )
         features = {
-            "dense_top1": dense_sorted[0] if dense_sorted else 0.0,
+            "terms_dense": terms_dense,
             "dense_top3": float(np.mean(dense_sorted[:3])) if dense_sorted else 0.0,
-            "lexical_top1": top_bm25 / (top_bm25 + _BM25_SATURATION),
             "keyword_coverage": found / len(pq.keywords) if pq.keywords else 0.0,
-            "aspect_coverage": float(np.mean(list(aspect_best.values()))) if aspect_best else 0.0,
-            "title_prior": title_prior,
-            "citation": float(any(self.citations[c.row] & targets for c in ranked[:5])),
-            "supporting_documents": len({passages[c.row].document_path for c in top}) / 3.0,
             "deferral": float(any(_DEFERRAL.search(passages[c.row].passage.text) for c in top)),
-            "terms_fraction": max(terms, default=0.0),
-            "terms_all": float(any(t == 1.0 for t in terms)),
+            "supporting_documents": len({passages[c.row].document_path for c in top}) / 3.0,
         }
         return features, missing
 
-    def exclusivity(
+    def add_cross_practice(
+        self,
+        practices: Sequence[PracticeQueries],
+        ranked: Sequence[Sequence[Ranked]],
+        features: Sequence[dict[str, float]],
+        query_vectors: Vectors,
+        query_row: dict[str, int],
+    ) -> None:
+        """Add ``exclusivity`` and ``clause_support`` to every practice's features."""
+        margins = self._exclusivity(practices, ranked, query_vectors, query_row)
+        by_clause: dict[str, list[float]] = {}
+        for pq, feats in zip(practices, features, strict=True):
+            by_clause.setdefault(pq.clause.id, []).append(feats["dense_top3"])
+        for pq, feats, margin in zip(practices, features, margins, strict=True):
+            siblings = by_clause[pq.clause.id]
+            others = sum(siblings) - feats["dense_top3"]
+            feats["exclusivity"] = margin
+            feats["clause_support"] = (
+                others / (len(siblings) - 1) if len(siblings) > 1 else feats["dense_top3"]
+            )
+
+    def _exclusivity(
         self,
         practices: Sequence[PracticeQueries],
         ranked: Sequence[Sequence[Ranked]],
@@ -136,7 +155,8 @@ class FeatureExtractor:
         per_practice = np.stack(
             [sims[[query_row[q] for q in pq.dense]].max(axis=0) for pq in practices]
         )  # (practices, rows): each practice's best query score on each row
-        first, second = np.sort(per_practice, axis=0)[-1], np.sort(per_practice, axis=0)[-2]
+        ordered = np.sort(per_practice, axis=0)
+        first, second = ordered[-1], ordered[-2]
         out = []
         for i, candidates in enumerate(ranked):
             margins = []

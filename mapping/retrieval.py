@@ -102,27 +102,21 @@ class Retriever:
         )
         hits = self.index.dense_search(query_vectors, self.options.pool)
         hits_of = dict(zip(texts, hits, strict=True))
-        extractor = FeatureExtractor(
-            self.index,
-            self._citations,
-            lambda doc, clause: self._title_sim.get((doc, clause), 0.0),
-            self.aspect_min_score,
-        )
+        extractor = FeatureExtractor(self.index, self.aspect_min_score)
         results = []
         for pq in practices:
-            candidates, top_bm25 = self._candidates(pq, hits_of, extractor)
+            candidates = self._candidates(pq, hits_of, extractor)
             ranked = [Ranked(c.row, c.dense) for c in candidates]
-            features, missing = extractor.practice(pq, ranked, hits_of, top_bm25)
+            features, missing = extractor.practice(pq, ranked, hits_of)
             signals = list(dict.fromkeys(s for c in candidates[:3] for s in c.signals))
             results.append(PracticeRetrieval(pq, candidates, features, signals, missing))
-        margins = extractor.exclusivity(
+        extractor.add_cross_practice(
             practices,
             [[Ranked(c.row, c.dense) for c in r.candidates] for r in results],
+            [r.features for r in results],
             query_vectors,
             {text: i for i, text in enumerate(texts)},
         )
-        for result, margin in zip(results, margins, strict=True):
-            result.features["exclusivity"] = margin
         return results
 
     def _candidates(
@@ -130,8 +124,8 @@ class Retriever:
         pq: PracticeQueries,
         hits_of: dict[str, list[tuple[int, float]]],
         extractor: FeatureExtractor,
-    ) -> tuple[list[Candidate], float]:
-        """The practice's candidates, fused and ranked, and its best raw BM25 score."""
+    ) -> list[Candidate]:
+        """The practice's candidates, fused and ranked best first."""
         opts = self.options
         dense: dict[int, float] = {}
         for query in pq.dense:
@@ -160,11 +154,11 @@ class Retriever:
             if self._citations[row] & targets:
                 cand.bonus += opts.citation_bonus
                 cand.signals.append("cites a standard clause routed here by the crosswalks")
-            if opts.terms_bonus and extractor.terms_satisfied(pq, row) == 1.0:
+            if opts.terms_bonus and extractor.mentions_all_terms(pq, row):
                 cand.bonus += opts.terms_bonus
             candidates.append(cand)
         candidates.sort(key=lambda c: (-c.fused, c.row))
-        return self._diverse(candidates), top_bm25
+        return self._diverse(candidates)
 
     def _diverse(self, candidates: list[Candidate]) -> list[Candidate]:
         """Drop candidates whose span overlaps a better candidate of the same document."""

@@ -21,20 +21,13 @@ from qmsgap.mapping.schema import Status
 
 #: The features the engine computes for every practice, in a fixed order.
 FEATURES: tuple[str, ...] = (
-    "dense_top1",
+    "terms_dense",
     "dense_top3",
-    "lexical_top1",
     "keyword_coverage",
-    "aspect_coverage",
-    "title_prior",
-    "citation",
-    "supporting_documents",
     "deferral",
-    "terms_fraction",
-    "terms_all",
+    "supporting_documents",
     "exclusivity",
-    "sentence_top1",
-    "sentence_top3",
+    "clause_support",
 )
 
 

@@ -11,6 +11,7 @@ import typer
 from qmsgap import __version__
 from qmsgap.cli import (
     analyze_cmd,
+    calibrate_cmd,
     catalog_cmd,
     config_cmd,
     demo_cmd,
@@ -47,6 +48,7 @@ def _root(
 
 
 analyze_cmd.register(app)
+calibrate_cmd.register(app)
 catalog_cmd.register(app)
 config_cmd.register(app)
 demo_cmd.register(app)

@@ -11,13 +11,13 @@ pytestmark = pytest.mark.unit
 
 
 def _examples(n: int = 90, noise: float = 0.03, seed: int = 1) -> list[Example]:
-    """dense_top1 around 0.3 for gaps, 0.5 for partials, 0.7 for covered."""
+    """terms_dense around 0.3 for gaps, 0.5 for partials, 0.7 for covered."""
     rng = random.Random(seed)
     centre = {Status.GAP: 0.3, Status.PARTIAL: 0.5, Status.COVERED: 0.7}
     out = []
     for i in range(n):
         status = (Status.GAP, Status.PARTIAL, Status.COVERED)[i % 3]
-        features = {"dense_top1": centre[status] + rng.gauss(0, noise), "citation": 0.0}
+        features = {"terms_dense": centre[status] + rng.gauss(0, noise), "deferral": 0.0}
         out.append(Example(f"p{i}", features, status))
     return out
 
@@ -27,9 +27,9 @@ def test_fit_separates_three_well_separated_classes() -> None:
     calibration = fit(examples, penalty=0.01)
     predicted = [calibration.decide(e.features)[0] for e in examples]
     assert predicted == [e.status for e in examples]
-    assert calibration.weights["dense_top1"] > 0
+    assert calibration.weights["terms_dense"] > 0
     assert calibration.cut_partial < calibration.cut_covered
-    assert calibration.weights["citation"] == 0.0  # a constant feature carries no weight
+    assert calibration.weights["deferral"] == 0.0  # a constant feature carries no weight
 
 
 def test_cross_validation_predicts_every_example_out_of_fold() -> None:
@@ -48,4 +48,4 @@ def test_choose_and_fit_records_how_it_was_chosen() -> None:
     assert provenance["gold"] == "synthetic" and provenance["penalty"] == cv.penalty
     assert provenance["cv_macro_f1"] == round(cv.macro_f1, 4)
     with pytest.raises(ValueError, match="two statuses"):
-        choose_and_fit([Example("a", {"dense_top1": 0.1}, Status.GAP)] * 4)
+        choose_and_fit([Example("a", {"terms_dense": 0.1}, Status.GAP)] * 4)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 
 def _calibration() -> Calibration:
     return Calibration(
-        weights={"dense_top1": 10.0},
+        weights={"terms_dense": 10.0},
         bias=-5.0,
         cut_partial=-1.0,
         cut_covered=1.0,
@@ -26,15 +26,15 @@ def _calibration() -> Calibration:
 def test_ordinal_probabilities_sum_to_one_and_follow_the_cut_points() -> None:
     cal = _calibration()
     # z = -5 + 10 * 0.5 = 0: P(>=partial) = sigmoid(1) = 0.7311, P(covered) = sigmoid(-1) = 0.2689
-    probs = cal.probabilities({"dense_top1": 0.5})
+    probs = cal.probabilities({"terms_dense": 0.5})
     assert math.isclose(probs[Status.COVERED], 0.268941, rel_tol=1e-5)
     assert math.isclose(probs[Status.PARTIAL], 0.731059 - 0.268941, rel_tol=1e-5)
     assert math.isclose(sum(probs.values()), 1.0)
-    status, confidence, score = cal.decide({"dense_top1": 0.5})
+    status, confidence, score = cal.decide({"terms_dense": 0.5})
     assert status is Status.PARTIAL and math.isclose(confidence, 0.462117, rel_tol=1e-5)
     assert math.isclose(score, 0.268941 + 0.5 * 0.462117, rel_tol=1e-5)
-    assert cal.decide({"dense_top1": 0.9})[0] is Status.COVERED
-    assert cal.decide({"dense_top1": 0.1})[0] is Status.GAP
+    assert cal.decide({"terms_dense": 0.9})[0] is Status.COVERED
+    assert cal.decide({"terms_dense": 0.1})[0] is Status.GAP
 
 
 def test_the_shipped_calibration_loads_and_round_trips(tmp_path: Path) -> None:
