@@ -418,6 +418,7 @@ def test_auditor_on_a_narrow_screen_reads_and_comments_but_cannot_change(
     expect(page.get_by_role("heading", name="Manual status")).to_be_visible()
     expect(page.get_by_role("button", name="Set status")).to_have_count(0)
     expect(page.get_by_role("heading", name="Add a missed passage")).to_have_count(0)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     page.get_by_label("Add a comment").fill("Evidence to be sampled at Stage 2.")
     page.get_by_role("button", name="Add comment").click()
     expect(page.locator("ul.comments")).to_contain_text("auditor@hme.example")
