@@ -20,14 +20,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from qmsgap.errors import ConfigurationError
 
 STATIC_PREFIX = "/static"
-#: What the app's own pages may load: everything from this origin, images also as data: URLs
-#: (the icon) and blob: URLs; nothing inline, nothing from elsewhere, never framed.
+#: What the app's own pages may load: scripts, styles, images and API calls from this origin
+#: only; nothing inline, no plugins, never framed. (Original PDFs open in a new tab as blob:
+#: URLs the page made from an authenticated download.)
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data: blob:",
+        "img-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
