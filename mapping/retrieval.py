@@ -34,8 +34,9 @@ class RetrievalOptions:
     title_weight: float = 0.10
     title_floor: float = 0.5
     citation_bonus: float = 0.05
-    terms_bonus: float = 0.0
+    terms_bonus: float = 0.3
     boilerplate_penalty: float = 0.15
+    same_document_penalty: float = 0.03
 
 
 @dataclass
@@ -46,10 +47,18 @@ class Candidate:
     dense: float
     lexical: float
     bonus: float = 0.0
+    concepts: float = 0.0
+    """Bonus for naming every required concept; it orders evidence but stays out of the
+    features (``terms_dense`` measures it once)."""
     signals: list[str] = field(default_factory=list)
 
     @property
     def fused(self) -> float:
+        return self.dense + self.lexical + self.bonus + self.concepts
+
+    @property
+    def plain(self) -> float:
+        """The fused score without the concept bonus."""
         return self.dense + self.lexical + self.bonus
 
 
@@ -104,15 +113,17 @@ class Retriever:
         hits_of = dict(zip(texts, hits, strict=True))
         extractor = FeatureExtractor(self.index, self.aspect_min_score)
         results = []
+        plain_rankings = []
         for pq in practices:
             candidates = self._candidates(pq, hits_of, extractor)
-            ranked = [Ranked(c.row, c.dense) for c in candidates]
-            features, missing = extractor.practice(pq, ranked, hits_of)
+            plain = [Ranked(c.row, c.dense) for c in sorted(candidates, key=_by_plain)]
+            features, missing = extractor.practice(pq, plain, hits_of)
             signals = list(dict.fromkeys(s for c in candidates[:3] for s in c.signals))
             results.append(PracticeRetrieval(pq, candidates, features, signals, missing))
+            plain_rankings.append(plain)
         extractor.add_cross_practice(
             practices,
-            [[Ranked(c.row, c.dense) for c in r.candidates] for r in results],
+            plain_rankings,
             [r.features for r in results],
             query_vectors,
             {text: i for i, text in enumerate(texts)},
@@ -155,13 +166,15 @@ class Retriever:
                 cand.bonus += opts.citation_bonus
                 cand.signals.append("cites a standard clause routed here by the crosswalks")
             if opts.terms_bonus and extractor.mentions_all_terms(pq, row):
-                cand.bonus += opts.terms_bonus
+                cand.concepts = opts.terms_bonus
             candidates.append(cand)
         candidates.sort(key=lambda c: (-c.fused, c.row))
         return self._diverse(candidates)
 
     def _diverse(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Drop candidates whose span overlaps a better candidate of the same document."""
+        """Drop candidates whose span overlaps a better candidate of the same document, and
+        rank each further passage of an already cited document a little lower, so the first
+        items come from the different documents that address the practice."""
         kept: list[Candidate] = []
         spans: dict[str, list[tuple[int, int]]] = {}
         for cand in candidates:
@@ -169,9 +182,15 @@ class Retriever:
             taken = spans.setdefault(p.document_id, [])
             if any(p.start < end and start < p.end for start, end in taken):
                 continue
+            cand.bonus -= self.options.same_document_penalty * len(taken)
             taken.append((p.start, p.end))
             kept.append(cand)
+        kept.sort(key=lambda c: (-c.fused, c.row))
         return kept
+
+
+def _by_plain(candidate: Candidate) -> tuple[float, int]:
+    return (-candidate.plain, candidate.row)
 
 
 def _similarities(
