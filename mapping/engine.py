@@ -55,7 +55,8 @@ from qmsgap.settings import Settings
 #: Reports progress as (step, done, total).
 Progress = Callable[[str, int, int], None]
 
-_RANKED_DEPTH = 10
+#: Candidates turned into evidence per practice: the evaluation ranks five.
+_RANKED_DEPTH = 5
 
 
 @dataclass
@@ -144,12 +145,14 @@ class MappingEngine:
         )
         retrievals = {r.queries.id: r for r in retriever.run(queries)}
         progress("retrieve", len(queries), len(queries))
+        evidence = EvidenceBuilder(index, {d.document_id: d for d in documents}, self.embedder)
+        evidence.prepare(retrievals.values(), max(k, _RANKED_DEPTH))
         run = _Run(
             catalog=catalog,
             software_type=software_type,
             tailoring=tailored,
             retrievals=retrievals,
-            quoter=EvidenceBuilder(index, {d.document_id: d for d in documents}, self.embedder),
+            quoter=evidence,
             calibration=self.calibration,
             evidence_k=k,
         )
@@ -227,7 +230,7 @@ class _Run:
                 rationale=f"Process {clause.id} is tailored out: {reason}",
             )
         found = self.retrievals[practice.id]
-        ranked = self.quoter.evidence(found, _RANKED_DEPTH)
+        ranked = self.quoter.evidence(found, max(self.evidence_k, _RANKED_DEPTH))
         status, confidence, score = self.calibration.decide(found.features)
         self.ranked[practice.id] = ranked
         floor = self.calibration.evidence_min_score

@@ -61,6 +61,7 @@ class FeatureExtractor:
         self.aspect_min_score = aspect_min_score
         self.matcher = TermMatcher()
         self._tokens: dict[int, Tokens] = {}
+        self._all_terms: dict[tuple[str, int], bool] = {}
 
     def tokens(self, row: int) -> Tokens:
         found = self._tokens.get(row)
@@ -71,8 +72,13 @@ class FeatureExtractor:
 
     def mentions_all_terms(self, pq: PracticeQueries, row: int) -> bool:
         """Whether the passage at ``row`` mentions every evidence-term group of the practice."""
-        groups = pq.practice.evidence_terms
-        return bool(groups) and self.matcher.satisfied(groups, self.tokens(row)) == len(groups)
+        key = (pq.practice.id, row)
+        found = self._all_terms.get(key)
+        if found is None:
+            groups = pq.practice.evidence_terms
+            found = bool(groups) and self.matcher.satisfied(groups, self.tokens(row)) == len(groups)
+            self._all_terms[key] = found
+        return found
 
     def practice(
         self,

@@ -8,9 +8,10 @@ starts with the given letters.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _WORD = re.compile(r"[a-z0-9äöüß]+")
 
@@ -23,10 +24,30 @@ def _stemmer() -> object:
 
 @dataclass(frozen=True)
 class Tokens:
-    """A text as lower-case words and their stems."""
+    """A text as lower-case words and their stems, indexed for fast lookups."""
 
     words: tuple[str, ...]
     stems: tuple[str, ...]
+    positions: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """stem -> where it occurs"""
+    vocabulary: tuple[str, ...] = ()
+    """the distinct words, sorted (prefix lookups bisect it)"""
+
+    def has_prefix(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self.vocabulary, prefix)
+        return i < len(self.vocabulary) and self.vocabulary[i].startswith(prefix)
+
+    @classmethod
+    def of(cls, words: tuple[str, ...], stems: tuple[str, ...]) -> Tokens:
+        positions: dict[str, list[int]] = {}
+        for i, stem in enumerate(stems):
+            positions.setdefault(stem, []).append(i)
+        return cls(
+            words,
+            stems,
+            {stem: tuple(at) for stem, at in positions.items()},
+            tuple(sorted(set(words))),
+        )
 
 
 class TermMatcher:
@@ -39,7 +60,7 @@ class TermMatcher:
 
     def tokens(self, text: str) -> Tokens:
         words = tuple(_WORD.findall(text.lower()))
-        return Tokens(words, tuple(self._stem(list(words))))
+        return Tokens.of(words, tuple(self._stem(list(words))))
 
     def _compile(self, term: str) -> tuple[tuple[str, ...], str | None]:
         found = self._terms.get(term)
@@ -60,11 +81,11 @@ class TermMatcher:
     def matches(self, term: str, text: Tokens) -> bool:
         """True when ``term`` occurs in ``text``."""
         stems, prefix = self._compile(term)
+        if not stems:
+            return prefix is not None and text.has_prefix(prefix)
         n = len(stems) + (1 if prefix else 0)
-        if n == 0 or n > len(text.stems):
-            return False
-        for i in range(len(text.stems) - n + 1):
-            if text.stems[i : i + len(stems)] != stems:
+        for i in text.positions.get(stems[0], ()):
+            if i + n > len(text.stems) or text.stems[i : i + len(stems)] != stems:
                 continue
             if prefix is None or text.words[i + len(stems)].startswith(prefix):
                 return True
