@@ -214,7 +214,14 @@ def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str
 
 def markdown(sample: SampleEvaluation | None, real: RealEvaluation | None, command: str) -> str:
     """The Markdown report: the three-way tables, confusion matrices and gold problems."""
-    parts = ["# qmsgap evaluation", "", f"Reproduce with: `{command}`", ""]
+    from qmsgap.eval.bench import source_revision
+
+    parts = [
+        "# qmsgap evaluation",
+        "",
+        f"Reproduce with: `{command}` (source revision {source_revision() or 'unknown'})",
+        "",
+    ]
     if sample is not None:
         gold = sample.gold
         counts = {s: sum(1 for lb in gold.labels.values() if lb.status == s) for s in STATUSES}
@@ -298,7 +305,9 @@ def write_outputs(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    payload: dict[str, Any] = {"command": command}
+    from qmsgap.eval.bench import source_revision
+
+    payload: dict[str, Any] = {"command": command, "revision": source_revision()}
     if sample is not None:
         payload["sample"] = sample_json(sample)
         ir_path = out_dir / "ir-sample.json"
