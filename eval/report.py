@@ -22,6 +22,7 @@ SAMPLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("recall@5", "evidence recall@5"),
     ("mrr", "evidence MRR"),
     ("ndcg@5", "evidence nDCG@5"),
+    ("passage_recall@5", "recall@5, evidence widened to passages"),
     ("evidence_chars", "mean evidence length (chars)"),
     ("accuracy", "status accuracy"),
     ("macro_f1", "status macro-F1"),

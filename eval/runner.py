@@ -39,8 +39,9 @@ from qmsgap.eval.metrics import (
     reciprocal_rank,
     status_scores,
 )
-from qmsgap.eval.spans import IRView, LocatedGold, ir_view, judge, locate_gold
+from qmsgap.eval.spans import IRView, LocatedGold, PassageWidener, ir_view, judge, locate_gold
 from qmsgap.eval.systems import GoldFitted, Predictions, System, clause_of, practices_of
+from qmsgap.ingest.models import ParsedDocument
 
 if TYPE_CHECKING:
     from qmsgap.settings import Settings
@@ -100,18 +101,32 @@ class RealEvaluation:
     results: list[RealResult]
 
 
-def retrieval_scores(predictions: Predictions, located: LocatedGold) -> dict[str, ItemScores]:
-    """recall@1/3/5, MRR and nDCG@5 per practice with at least one located gold span."""
+def retrieval_scores(
+    predictions: Predictions,
+    located: LocatedGold,
+    documents: Sequence[ParsedDocument] = (),
+) -> dict[str, ItemScores]:
+    """recall@1/3/5, MRR and nDCG@5 per practice with at least one located gold span.
+
+    With ``documents``, also ``passage_recall@5``: recall@5 after widening every evidence item
+    to the ingested passages it overlaps (:class:`PassageWidener`), which separates "found the
+    right passage" from "quoted the labelled sentences".
+    """
     judgements = {}
+    widened = {}
+    widen = PassageWidener(documents)
     for pid, spans in located.spans.items():
         if not spans:
             continue
         pred = predictions.get(pid)
         ranked = [(e.document, e.start, e.end) for e in pred.evidence] if pred else []
         judgements[pid] = judge(ranked, spans)
+        widened[pid] = judge([widen(*item) for item in ranked], spans)
     out = {f"recall@{k}": recall_at_k(judgements, k) for k in RETRIEVAL_KS}
     out["mrr"] = reciprocal_rank(judgements)
     out["ndcg@5"] = ndcg_at_k(judgements, 5)
+    if documents:
+        out["passage_recall@5"] = recall_at_k(widened, 5)
     return out
 
 
@@ -131,6 +146,7 @@ def score_sample(
     located: LocatedGold,
     clause_map: Mapping[str, str],
     notes: Sequence[str] = (),
+    documents: Sequence[ParsedDocument] = (),
 ) -> SampleResult:
     """All sample-set metrics of one system's predictions."""
     gold_status = gold.statuses
@@ -148,7 +164,7 @@ def score_sample(
         name,
         seconds,
         predictions,
-        retrieval_scores(predictions, located),
+        retrieval_scores(predictions, located, documents),
         status,
         clause_scores(gold_status, predicted, clause_map),
         calibration(conf, correct),
@@ -284,6 +300,7 @@ class EvaluationRunner:
                     located=located,
                     clause_map=clause_map,
                     notes=notes,
+                    documents=corpus.documents,
                 )
             )
         evaluation = SampleEvaluation(

@@ -224,6 +224,29 @@ def judge(predicted: Iterable[tuple[str, int, int]], gold: Sequence[GoldSpan]) -
     return Judgement(ranked, len(gold))
 
 
+class PassageWidener:
+    """Widens an evidence span to the ingested passages it overlaps (a diagnostic view).
+
+    A sentence quoted from the right passage then counts like the passage itself; a chunk
+    spanning several passages becomes their union. Spans overlapping no passage are unchanged.
+    """
+
+    def __init__(self, documents: Sequence[ParsedDocument]) -> None:
+        self._spans = {
+            doc.path: sorted((p.start, p.end) for p in doc.passages) for doc in documents
+        }
+
+    def __call__(self, document: str, start: int, end: int) -> tuple[str, int, int]:
+        touched = [
+            (a, b)
+            for a, b in self._spans.get(document, ())
+            if overlap(a, b, start, max(end, start + 1)) > 0
+        ]
+        if not touched:
+            return document, start, end
+        return document, min(start, touched[0][0]), max(end, *(b for _, b in touched))
+
+
 @dataclass(frozen=True)
 class IRView:
     """The sentence-transformers InformationRetrievalEvaluator shape of the gold set."""

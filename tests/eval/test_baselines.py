@@ -23,6 +23,7 @@ from qmsgap.eval.systems import (
     threshold_status,
 )
 from qmsgap.ingest.models import ParsedDocument
+from qmsgap.mapping.scoring import FEATURES
 from qmsgap.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -203,9 +204,9 @@ def test_qmsgap_out_of_fold_replaces_statuses_fitted_on_the_labels(settings: Set
     predictions = {}
     for i in range(30):
         pid = f"p{i}"
-        level = i % 3  # 0 gap, 1 partial, 2 covered: well separated on dense_top1
+        level = i % 3  # 0 gap, 1 partial, 2 covered: well separated on one feature
         gold[pid] = ("gap", "partial", "covered")[level]
-        system.features[pid] = {"dense_top1": 0.2 + 0.3 * level + 0.01 * (i % 5)}
+        system.features[pid] = {FEATURES[0]: 0.2 + 0.3 * level + 0.01 * (i % 5)}
         predictions[pid] = PracticePrediction(pid, "covered", 0.99, 0.5, ())
     out, notes = system.out_of_fold(predictions, gold)
     assert {pid: p.status for pid, p in out.items()} == gold

@@ -10,6 +10,7 @@ import pytest
 from qmsgap.eval.gold import GoldEvidence, GoldLabel, GoldSet
 from qmsgap.eval.spans import (
     GoldSpan,
+    PassageWidener,
     QuoteLocator,
     hits,
     ir_view,
@@ -139,3 +140,16 @@ def test_locate_gold_reports_every_problem(
     assert view.relevant_docs == {"4.4.1": {qm.passages[0].id}, "5.1.2": set()}
     assert set(view.corpus) == {p.id for p in [*qm.passages, *other.passages]}
     assert view.to_json()["relevant_docs"] == {"4.4.1": [qm.passages[0].id], "5.1.2": []}
+
+
+def test_passage_widener(make_document: Callable[..., ParsedDocument]) -> None:
+    doc = make_document("d.md", [(("1",), "Alpha beta gamma."), (("2",), "Delta epsilon zeta.")])
+    first, second = doc.passages
+    widen = PassageWidener([doc])
+    # a word inside the first passage becomes the whole first passage
+    assert widen("d.md", first.start + 6, first.start + 10) == ("d.md", first.start, first.end)
+    # a span across both passages becomes their union
+    assert widen("d.md", first.end - 2, second.start + 2) == ("d.md", first.start, second.end)
+    # other documents and spans outside every passage are unchanged
+    assert widen("x.md", 0, 3) == ("x.md", 0, 3)
+    assert widen("d.md", first.end, first.end + 1) == ("d.md", first.end, first.end + 1)
