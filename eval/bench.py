@@ -256,6 +256,7 @@ def child_main(argv: Sequence[str]) -> int:
     result = tasks[task]()
     result["peak_rss_mb"] = _peak_rss_mb()
     result["load_average_1min"] = os.getloadavg()[0]
+    result["revision"] = source_revision()
     sys.stdout.write("BENCH-RESULT " + json.dumps(result) + "\n")
     return 0
 
