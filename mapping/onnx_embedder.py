@@ -115,7 +115,7 @@ class OnnxEmbedder:
         padded batch the padding and the other texts shift every row's vector (cosine between
         the same text alone and in a batch fell to 0.98). One text per run keeps int8 vectors
         a function of the text alone, which content-hash caches and repeatable reports need;
-        without padding it also cost no throughput in measurements (docs/embedding.md).
+        without padding it was also faster than padded batches (docs/embedding.md).
         """
         return 1 if self.quantized else self.batch_size
 

@@ -482,8 +482,8 @@ def open_session(model: bytes, threads: int) -> Any:
     """An ONNX Runtime CPU session: ``threads`` intra-op, one inter-op, all graph optimisations.
 
     Idle intra-op threads sleep instead of spinning: on this shared 2-vCPU machine spinning
-    cost 15% (fp32, batches of 32) to 40% (int8, one text per run) of the throughput and
-    burns CPU that ingestion workers and the web service need.
+    cost 10-15% (fp32, batches of 32) and 30-40% (int8, one text per run) of the throughput
+    and burns CPU that ingestion workers and the web service need.
     """
     ort = import_onnxruntime()
     options = ort.SessionOptions()
