@@ -21,7 +21,7 @@ COPY clauses clauses
 COPY service service
 COPY frontend frontend
 COPY eval eval
-RUN pip install ".[postgres,onnx]"
+RUN pip install ".[postgres]" && qmsgap config >/dev/null
 
 RUN useradd --create-home --uid 10001 qmsgap && mkdir -p /data && chown qmsgap /data
 USER qmsgap

@@ -68,7 +68,7 @@ class OnnxEmbedder:
 
     Construction reads the model directory's configs and hashes its files (no export);
     :meth:`warm_up` exports or loads the cached model, otherwise the first ``embed_batch`` does.
-    Raises MissingExtra when onnxruntime is not installed, ModelUnavailable for a model
+    Raises ModelUnavailable when onnxruntime is not installed or for a model
     directory this backend cannot reproduce.
     """
 
@@ -125,7 +125,7 @@ class OnnxEmbedder:
         return self.cache.directory / (INT8_FILE if self.quantized else FP32_FILE)
 
     def warm_up(self) -> None:
-        """Export or load the model and the tokenizer now. Raises ModelUnavailable, MissingExtra."""
+        """Export or load the model and the tokenizer now. Raises ModelUnavailable."""
         with self._lock:
             if self._session is not None:
                 return
@@ -153,7 +153,7 @@ class OnnxEmbedder:
         Texts longer than the model's ``max_seq_length`` are truncated. fp32 runs texts sorted
         by token count, ``batch_size`` at a time, to keep padding small. int8 runs every text
         on its own (:attr:`rows_per_run`), so a vector depends only on its text. Raises
-        TypeError for an item that is not a string, ModelUnavailable/MissingExtra from
+        TypeError for an item that is not a string, ModelUnavailable from
         :meth:`warm_up`.
         """
         for position, text in enumerate(texts):

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from qmsgap.errors import MissingExtra, ModelUnavailable
+from qmsgap.errors import ModelUnavailable
 from qmsgap.model_files import force_offline
 
 logger = logging.getLogger(__name__)
@@ -259,7 +259,7 @@ class OnnxModelCache:
         """The checked model bytes, building what is missing; also the names built now.
 
         Raises ModelUnavailable when export or quantisation fails or the cache directory
-        cannot be written, MissingExtra when the export libraries are not installed.
+        cannot be written or the export libraries are not installed.
         """
         name = INT8_FILE if quantized else FP32_FILE
         data = self.load(name)
@@ -290,7 +290,7 @@ class OnnxModelCache:
         try:
             import onnx
         except ImportError as exc:
-            raise MissingExtra("ONNX embedding", "onnx") from exc
+            raise _missing_libraries() from exc
         target = self.directory / name
         logger.info("building %s", target)
         with _atomic_target(target) as tmp:
@@ -311,7 +311,7 @@ class OnnxModelCache:
             import torch
             from transformers import AutoModel
         except ImportError as exc:
-            raise MissingExtra("ONNX embedding", "onnx") from exc
+            raise _missing_libraries() from exc
         try:
             model = AutoModel.from_pretrained(
                 str(self.layout.transformer_dir),
@@ -366,7 +366,7 @@ class OnnxModelCache:
             import onnx
             from onnxruntime.quantization import QuantType, quantize_dynamic
         except ImportError as exc:
-            raise MissingExtra("ONNX embedding", "onnx") from exc
+            raise _missing_libraries() from exc
 
         recipe = INT8_RECIPE
         source = self.directory / FP32_FILE
@@ -470,11 +470,11 @@ def _hidden_states_module(model: Any, names: Sequence[str]) -> Any:
 
 
 def import_onnxruntime() -> Any:
-    """The ``onnxruntime`` module. Raises MissingExtra when the 'onnx' extra is missing."""
+    """The ``onnxruntime`` module. Raises ModelUnavailable when it is not installed."""
     try:
         import onnxruntime
     except ImportError as exc:
-        raise MissingExtra("ONNX embedding", "onnx") from exc
+        raise _missing_libraries() from exc
     return onnxruntime
 
 
@@ -497,3 +497,11 @@ def open_session(model: bytes, threads: int) -> Any:
         return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types
         raise ModelUnavailable(f"ONNX Runtime cannot load the model: {exc}") from exc
+
+
+def _missing_libraries() -> ModelUnavailable:
+    return ModelUnavailable(
+        "the ONNX libraries (onnxruntime, onnx, onnxscript) are missing from this installation; "
+        "they are qmsgap dependencies: reinstall qmsgap, or set "
+        "QMSGAP_EMBEDDING__BACKEND=sentence-transformers"
+    )

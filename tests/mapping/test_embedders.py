@@ -39,11 +39,25 @@ def test_a_missing_model_directory_is_refused_before_loading(tmp_path: Path) -> 
 
 
 @pytest.mark.unit
-def test_factory_picks_the_bundled_model_by_default(settings: Settings) -> None:
+def test_factory_picks_the_bundled_model_in_onnx_int8_by_default(settings: Settings) -> None:
+    from qmsgap.mapping.onnx_embedder import OnnxEmbedder
+
     embedder = make_embedder(settings)
-    assert isinstance(embedder, SentenceTransformerEmbedder)
+    assert isinstance(embedder, OnnxEmbedder) and embedder.quantized
     assert embedder.model_path == bundled_model_path()
-    assert embedder.model_id.startswith("st:model:")
+    assert embedder.model_id.startswith("onnx-int8:model:")
+    assert not (settings.cache_dir / "onnx").exists(), "nothing is exported before first use"
+    torch = make_embedder(
+        settings.model_copy(
+            update={
+                "embedding": settings.embedding.model_copy(
+                    update={"backend": "sentence-transformers"}
+                )
+            }
+        )
+    )
+    assert isinstance(torch, SentenceTransformerEmbedder)
+    assert torch.model_id.startswith("st:model:")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qmsgap.errors import MissingExtra, ModelUnavailable
+from qmsgap.errors import ModelUnavailable
 from qmsgap.mapping.embedders import (
     SentenceTransformerEmbedder,
     embedder_id,
@@ -280,15 +280,16 @@ def test_make_embedder_builds_the_onnx_backends(data_dir: Path) -> None:
 
 
 @pytest.mark.unit
-def test_a_missing_onnxruntime_names_the_extra(
+def test_a_missing_onnxruntime_says_how_to_recover(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     settings = Settings(environment="test", data_dir=data_dir, embedding={"backend": "onnx"})
-    with pytest.raises(MissingExtra) as caught:
+    with pytest.raises(ModelUnavailable) as caught:
         make_embedder(settings)
-    assert caught.value.code == "missing_extra"
-    assert "qmsgap[onnx]" in caught.value.message
+    assert caught.value.code == "model_unavailable"
+    assert "reinstall qmsgap" in caught.value.message
+    assert "QMSGAP_EMBEDDING__BACKEND=sentence-transformers" in caught.value.message
 
 
 @pytest.mark.unit
