@@ -65,6 +65,9 @@ def run_eval(
     )
     from qmsgap.settings import get_settings
 
+    import logging
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     if gold not in _GOLD_SETS:
         raise ConfigurationError(f"--gold must be one of {', '.join(_GOLD_SETS)}, not {gold!r}")
     names = [n.strip() for n in systems.split(",") if n.strip()]
