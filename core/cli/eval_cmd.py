@@ -53,6 +53,8 @@ def run_eval(
     ] = False,
 ) -> None:
     """Score bm25, naive RAG and qmsgap side by side on the gold sets."""
+    import logging
+
     from rich.console import Console
 
     from qmsgap.clauses import load_catalog
@@ -64,8 +66,6 @@ def run_eval(
         build_systems,
     )
     from qmsgap.settings import get_settings
-
-    import logging
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     if gold not in _GOLD_SETS:
