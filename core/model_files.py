@@ -17,6 +17,7 @@ _OFFLINE_ENV = {
     "HF_DATASETS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # transformers' "Loading weights" bar follows this
     "TOKENIZERS_PARALLELISM": "false",
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -302,6 +303,9 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         import bm25s
         import Stemmer
+
+        # bm25s sets its own logger to DEBUG on import; keep its chatter out of our output.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self._stemmer = Stemmer.Stemmer("english")
         self._bm25s = bm25s
