@@ -11,8 +11,9 @@ parser workers), so one measurement cannot warm up the next and memory is per ta
 - ``analyze``: ``qmsgap analyze CORPUS --json ...`` end to end, as a user runs it. *Cold* =
   fresh data directory (no embedding cache); *warm* = the same data directory again, corpus
   unchanged. Its peak memory is the analyze process's (``RUSAGE_CHILDREN`` of the child).
-- ``naive-rag``: the same corpus through the naive-RAG baseline (it has no cache: cold = warm),
-  so qmsgap's speed can be stated as a ratio against it.
+- ``naive-rag``: the same corpus through the naive-RAG baseline (it has no cache: cold = warm;
+  MiniLM through sentence-transformers/torch as a user would load it, whatever backend qmsgap is
+  configured with), so qmsgap's speed can be stated as a ratio against it.
 
 Scaling: the sample QMS at 1x, 4x and 16x. Copies are regenerated from the corpus sources
 (``eval/corpus/build_sample.py``) with a copy tag (e.g. ``(copy 3)``) appended to every
@@ -230,11 +231,11 @@ def task_analyze(settings: Settings, root: Path) -> dict[str, Any]:
 def task_naive_rag(settings: Settings, root: Path) -> dict[str, Any]:
     from qmsgap.clauses import load_catalog
     from qmsgap.eval.baselines import NaiveRagBaseline
-    from qmsgap.mapping.embedders import make_embedder
+    from qmsgap.eval.runner import naive_rag_embedder
 
     started = time.perf_counter()
     documents, _, ingest_seconds = _ingest(settings, root)
-    system = NaiveRagBaseline(make_embedder(settings))
+    system = NaiveRagBaseline(naive_rag_embedder(settings))
     system.run(documents, load_catalog("asqms"), "II")
     return {
         "seconds": time.perf_counter() - started,

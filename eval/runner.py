@@ -44,6 +44,7 @@ from qmsgap.eval.systems import GoldFitted, Predictions, System, clause_of, prac
 from qmsgap.ingest.models import ParsedDocument
 
 if TYPE_CHECKING:
+    from qmsgap.mapping.embedders import Embedder
     from qmsgap.settings import Settings
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -350,6 +351,15 @@ class EvaluationRunner:
         return RealEvaluation(gold, corpus, results)
 
 
+def naive_rag_embedder(settings: Settings) -> Embedder:
+    """The naive RAG's model: the bundled MiniLM through sentence-transformers (torch), as a
+    user's afternoon build would load it, whatever runtime qmsgap itself is configured with."""
+    from qmsgap.mapping.embedders import make_embedder
+
+    plain = settings.embedding.model_copy(update={"backend": "sentence-transformers"})
+    return make_embedder(settings.model_copy(update={"embedding": plain}))
+
+
 def build_systems(names: Sequence[str], settings: Settings) -> dict[str, SystemFactory]:
     """Factories for the named systems sharing one embedder (loaded on first use).
 
@@ -359,7 +369,7 @@ def build_systems(names: Sequence[str], settings: Settings) -> dict[str, SystemF
     from qmsgap.eval.baselines import BM25Baseline, NaiveRagBaseline
     from qmsgap.eval.systems import QmsgapSystem
     from qmsgap.mapping.cache import CachingEmbedder, EmbeddingCache
-    from qmsgap.mapping.embedders import Embedder, make_embedder
+    from qmsgap.mapping.embedders import make_embedder
 
     shared: dict[str, Embedder] = {}
 
@@ -373,7 +383,7 @@ def build_systems(names: Sequence[str], settings: Settings) -> dict[str, SystemF
 
     def naive_rag() -> System:
         cache = EmbeddingCache(settings.cache_dir / "eval-embeddings.sqlite3")
-        return NaiveRagBaseline(CachingEmbedder(embedder(), cache))
+        return NaiveRagBaseline(CachingEmbedder(naive_rag_embedder(settings), cache))
 
     def qmsgap() -> System:
         return QmsgapSystem(settings, embedder())
