@@ -86,6 +86,8 @@ def scaling_plot(
             axis.plot(xs, ys, marker="o", label=name)
         axis.set_xscale("log", base=2)
         axis.set_yscale("log")
+        ticks = sorted({x for points in series.values() for x, _ in points})
+        axis.set_xticks(ticks, [f"{x:g}x" for x in ticks])
         axis.set_xlabel(xlabel)
         axis.set_ylabel(ylabel)
         axis.set_title(title)
