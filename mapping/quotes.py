@@ -24,9 +24,9 @@ _ABBREVIATION = re.compile(
     r"Mr|Ms|Dr|Prof|Dipl|Ing|St)|\b[A-Z])\.$",
     re.IGNORECASE,
 )
-_MIN_QUOTE_CHARS = 40
-_MAX_QUOTE_CHARS = 420
-_NEIGHBOUR_RATIO = 0.85
+_MIN_QUOTE_CHARS = 120
+_MAX_QUOTE_CHARS = 450
+_NEIGHBOUR_RATIO = 0.5
 
 
 class QuoteMismatch(AssertionError):

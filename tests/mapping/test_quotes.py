@@ -29,13 +29,18 @@ def test_abbreviations_and_numbers_do_not_end_a_sentence_mid_clause() -> None:
 
 
 def test_best_span_grows_a_short_best_segment_and_stops_at_weak_neighbours() -> None:
-    segs = segments(
-        "Scope. Baselines are tagged in Git for every release candidate. Canteen rules."
+    long_sentence = (
+        "Baselines of all configuration items are created and tagged in Git for every release "
+        "candidate, and the configuration manager approves each of them."
     )
-    span = best_span(segs, np.array([0.9, 0.8, 0.1]))
-    assert span == (segs[0].start, segs[1].end)  # "Scope." alone is too short to stand
-    span = best_span(segs, np.array([0.1, 0.9, 0.1]))
-    assert span == (segs[1].start, segs[1].end)
+    segs = segments(f"Scope. {long_sentence} Canteen rules. Parking is free for visitors.")
+    # "Scope." alone is too short to stand: it takes its better neighbour, then stops at the
+    # weak ones because the quote is long enough.
+    assert best_span(segs, np.array([0.9, 0.8, 0.1, 0.1])) == (segs[0].start, segs[1].end)
+    # A long best sentence stands alone when its neighbours score under half of it.
+    assert best_span(segs, np.array([0.3, 0.9, 0.4, 0.1])) == (segs[1].start, segs[1].end)
+    # A neighbour at least half as relevant joins the quote.
+    assert best_span(segs, np.array([0.1, 0.9, 0.5, 0.1])) == (segs[1].start, segs[2].end)
 
 
 def test_a_quote_outside_its_passage_is_a_bug(make_document) -> None:
