@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from qmsgap.ingest.cache import file_sha256
 from qmsgap.ingest.models import DocumentKind, ParsedDocument, Passage
 from qmsgap.mapping.embedders import Embedder, Vectors, embedder_id
 
@@ -148,7 +149,7 @@ class DenseIndex:
         os.close(fd)
         try:
             faiss.write_index(self._index, tmp)
-            checksum = _sha256_file(Path(tmp))
+            checksum = file_sha256(Path(tmp))
             Path(tmp).replace(path)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -164,14 +165,6 @@ class DenseIndex:
         if index._index.d != dimension:
             raise ValueError(f"saved index has dimension {index._index.d}, expected {dimension}")
         return index
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -275,7 +268,7 @@ def _load_saved(directory: Path, model: str, threads: int) -> DenseIndex | None:
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("format") != _FORMAT or manifest.get("model") != model:
             return None
-        if _sha256_file(index_path) != manifest.get("sha256"):
+        if file_sha256(index_path) != manifest.get("sha256"):
             return None
         return DenseIndex.load(index_path, int(manifest["dimension"]), threads)
     except (OSError, ValueError, KeyError, RuntimeError):
