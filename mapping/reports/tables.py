@@ -9,7 +9,7 @@ from typing import Any
 
 from qmsgap.mapping.schema import CoverageReport, Status
 
-PRACTICE_COLUMNS = (
+_PRACTICE_PART = (
     "clause_id",
     "clause_title",
     "practice_id",
@@ -21,15 +21,21 @@ PRACTICE_COLUMNS = (
     "score",
     "confidence",
     "guidance",
+)
+_EVIDENCE_PART = (
     "evidence_rank",
     "document",
+    "document_sha256",
     "page",
     "section",
     "quote",
     "start",
     "end",
     "evidence_score",
+    "evidence_origin",
+    "evidence_review",
 )
+PRACTICE_COLUMNS = _PRACTICE_PART + _EVIDENCE_PART
 
 
 def _cell(value: Any) -> Any:
@@ -57,18 +63,21 @@ def practice_rows(report: CoverageReport) -> Iterator[dict[str, Any]]:
                 "guidance": p.guidance,
             }
             if not p.evidence:
-                yield {**base, **dict.fromkeys(PRACTICE_COLUMNS[11:], "")}
+                yield {**base, **dict.fromkeys(_EVIDENCE_PART, "")}
             for rank, e in enumerate(p.evidence, start=1):
                 yield {
                     **base,
                     "evidence_rank": rank,
                     "document": e.document,
+                    "document_sha256": e.document_id,
                     "page": e.page if e.page is not None else "",
                     "section": " > ".join(e.section),
                     "quote": e.quote,
                     "start": e.start,
                     "end": e.end,
                     "evidence_score": e.score,
+                    "evidence_origin": e.origin,
+                    "evidence_review": e.review or "",
                 }
 
 

@@ -47,6 +47,8 @@ def test_csv_has_one_row_per_evidence_item_and_neutralises_formulas(report, tmp_
     expected = sum(max(1, len(p.evidence)) for p in report.practices())
     assert len(rows) == expected
     assert rows[0]["quote"].startswith("'=HYPERLINK")
+    cited = {r["document_sha256"] for r in rows if r["document_sha256"]}
+    assert cited and cited <= {d.id for d in report.documents}
 
 
 def test_xlsx_has_the_expected_sheets_and_rows(report, tmp_path: Path) -> None:
