@@ -29,8 +29,11 @@ def calibrate(
         typer.Option(help="Write the fitted calibration here (JSON). Without it, only report."),
     ] = None,
 ) -> None:
-    """Fit the status model's weights and cut points on gold labels and report their
-    cross-validated accuracy (each practice predicted by a model that never saw its label)."""
+    """Fit the status model on gold labels and report its cross-validated accuracy.
+
+    Each practice is predicted by a model that never saw its label; --out writes the fitted
+    weights and cut points (mapping/calibration/default.json is the shipped one).
+    """
     from rich.console import Console
     from rich.table import Table
 
