@@ -28,7 +28,7 @@ def _tailoring(items: list[str]) -> dict[str, str]:
 
 def analyze(
     paths: Annotated[
-        list[Path], typer.Argument(metavar="PATH...", help="Documents or folders to analyze.")
+        list[Path], typer.Argument(metavar="PATH", help="Documents or folders to analyze.")
     ],
     software_type: Annotated[
         str, typer.Option("--software-type", help="I (no safety/security risk) or II.")
