@@ -3,7 +3,7 @@
 An ordinal logistic model: a linear score ``z = w . features + b``, and two cut points on it,
 ``P(status >= partial) = sigmoid(z - cut_partial)`` and ``P(covered) = sigmoid(z - cut_covered)``.
 The weights and cut points are data (``mapping/calibration/default.json``), fitted on the gold
-set by ``qmsgap eval --fit`` with cross-validation; the file records how they were chosen.
+set by ``qmsgap calibrate`` with cross-validation; the file records how they were chosen.
 A settings value can point to another calibration file. Nothing here is tuned by hand in code.
 """
 
