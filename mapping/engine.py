@@ -97,9 +97,18 @@ class MappingEngine:
         self.calibration = calibration or load_calibration(settings.mapping.calibration_path)
         self.citation_router = citation_router
 
-    def analyze(self, documents: Sequence[ParsedDocument], **options: object) -> CoverageReport:
-        """Shorthand for ``run(...).report``."""
-        return self.run(documents, **options).report  # type: ignore[arg-type]
+    def analyze(
+        self,
+        documents: Sequence[ParsedDocument],
+        *,
+        catalog: Catalog,
+        software_type: str = "II",
+        tailoring: Mapping[str, str] | None = None,
+    ) -> CoverageReport:
+        """The coverage report alone: ``run(...).report``."""
+        return self.run(
+            documents, catalog=catalog, software_type=software_type, tailoring=tailoring
+        ).report
 
     def run(
         self,
