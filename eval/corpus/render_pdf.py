@@ -163,31 +163,25 @@ class _OutlinedParagraph(Paragraph):  # type: ignore[misc]
         self.outline_key = key
 
 
-def _numbered_canvas(meta_footer: str) -> type[Canvas]:
-    """A canvas class that writes "Page N of M" once the page count is known."""
+def _numbered_canvas(meta_footer: str, total: int | None) -> type[Canvas]:
+    """A canvas class that writes the footer and "Page N of M" as each page ends.
+
+    ``total`` comes from the previous build pass (the first pass writes 0 and only counts).
+    Pages are emitted as they end, so bookmarks point at the page they were made on.
+    """
 
     class _NumberedCanvas(Canvas):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
         def showPage(self) -> None:  # noqa: N802 - reportlab API
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                width, _ = A4
-                self.setFont("Helvetica", 8)
-                self.setFillColor(colors.black)
-                self.drawString(_MARGIN_X, 12 * mm, meta_footer)
-                self.drawRightString(
-                    width - _MARGIN_X, 12 * mm, f"Page {self._pageNumber} of {total}"
-                )
-                super().showPage()
-            super().save()
+            width, _ = A4
+            self.saveState()
+            self.setFont("Helvetica", 8)
+            self.setFillColor(colors.black)
+            self.drawString(_MARGIN_X, 12 * mm, meta_footer)
+            self.drawRightString(
+                width - _MARGIN_X, 12 * mm, f"Page {self._pageNumber} of {total or 0}"
+            )
+            self.restoreState()
+            super().showPage()
 
     return _NumberedCanvas
 
@@ -373,7 +367,9 @@ def _toc(
     return [Paragraph("Table of contents", st["h1"]), table, PageBreak()]
 
 
-def _build_once(source: DocSource, path: Path, toc_pages: dict[str, int] | None) -> _Doc:
+def _build_once(
+    source: DocSource, path: Path, toc_pages: dict[str, int] | None, total: int | None
+) -> _Doc:
     meta = source.meta
     st = _styles()
     doc = _Doc(
@@ -394,26 +390,27 @@ def _build_once(source: DocSource, path: Path, toc_pages: dict[str, int] | None)
         story += _toc(source.blocks, toc_pages, st)
     story += _flow(source.blocks, st)
     footer = f"{meta.classification} - printed copies are uncontrolled"
-    doc.build(story, canvasmaker=_numbered_canvas(footer))
+    doc.build(story, canvasmaker=_numbered_canvas(footer, total))
     return doc
 
 
 def render_pdf(source: DocSource, path: Path) -> int:
     """Write ``source`` as a PDF at ``path``; returns the page count.
 
-    With ``toc: true`` the document is built until the contents table's page numbers are
-    stable (at most four passes).
+    The document is built until the page count (for "Page N of M") and, with ``toc: true``,
+    the contents table's page numbers are stable (at most five passes).
 
     Raises:
         OSError: when the file cannot be written.
         RuntimeError: when the contents page numbers do not settle.
     """
-    if not source.meta.toc:
-        return int(_build_once(source, path, None).page)
-    pages: dict[str, int] = {}
-    for _ in range(4):
-        doc = _build_once(source, path, pages)
-        if doc.heading_pages == pages:
+    pages: dict[str, int] | None = {} if source.meta.toc else None
+    total: int | None = None
+    for _ in range(5):
+        doc = _build_once(source, path, pages, total)
+        if doc.page == total and (pages is None or doc.heading_pages == pages):
             return int(doc.page)
-        pages = dict(doc.heading_pages)
+        total = int(doc.page)
+        if pages is not None:
+            pages = dict(doc.heading_pages)
     raise RuntimeError(f"{path.name}: table of contents page numbers do not settle")
