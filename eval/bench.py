@@ -377,25 +377,23 @@ def _short(value: Any) -> str:
 def source_revision() -> str | None:
     """The git commit of the checkout this code runs from (``+dirty`` if modified), if any."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH, read-only
-            cwd=EVAL_DIR,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
-            cwd=EVAL_DIR,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
+        head = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{head}+dirty" if dirty else head
+
+
+def _git(*args: str) -> str:
+    """The stripped output of a read-only git command in this checkout."""
+    return subprocess.run(  # noqa: S603 - fixed git subcommands from this module only
+        ["git", *args],  # noqa: S607 - git from PATH, read-only
+        cwd=EVAL_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout.strip()
 
 
 def _machine() -> dict[str, Any]:

@@ -73,17 +73,18 @@ class Run:
             r.queries.id: r for r in retriever.run(self.queries)
         }
 
-    def relevant(self, spans: Sequence[GoldSpan], row: int) -> bool:
+    def found_spans(self, spans: Sequence[GoldSpan], row: int) -> set[int]:
+        """Indices of the ``spans`` that the passage at ``row`` hits."""
         item = self.index.passages[row]
-        return any(hits(item.document_path, item.passage.start, item.passage.end, s) for s in spans)
+        p = item.passage
+        return {i for i, s in enumerate(spans) if hits(item.document_path, p.start, p.end, s)}
+
+    def relevant(self, spans: Sequence[GoldSpan], row: int) -> bool:
+        return bool(self.found_spans(spans, row))
 
     def recall(self, spans: Sequence[GoldSpan], rows: Sequence[int]) -> float:
         """Passage-level recall@DEPTH of ``rows`` (best first) against ``spans``."""
-        found = set()
-        for row in rows[:DEPTH]:
-            item = self.index.passages[row]
-            p = item.passage
-            found |= {i for i, s in enumerate(spans) if hits(item.document_path, p.start, p.end, s)}
+        found: set[int] = set().union(*(self.found_spans(spans, row) for row in rows[:DEPTH]))
         return len(found) / len(spans)
 
     def engine_recall(self, located: LocatedGold) -> dict[str, float]:
