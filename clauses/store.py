@@ -16,9 +16,7 @@ every load (the data directory is user-writable), with safe YAML only.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +37,7 @@ from qmsgap.clauses.overlay import Overlay, OverlayEntry, apply_overlay, read_ov
 from qmsgap.clauses.validation import DocumentOrigins, Problems, validate_model
 from qmsgap.clauses.yamlsource import SourceDocument, parse_yaml, read_yaml_file
 from qmsgap.errors import CatalogError, NotFound
+from qmsgap.files import write_text_atomic
 from qmsgap.settings import Settings
 
 ImportMode = Literal["replace", "overlay"]
@@ -95,18 +94,6 @@ def _catalog_path(settings: Settings, catalog_id: str) -> Path:
 
 def _overlay_path(settings: Settings, catalog_id: str) -> Path:
     return _store_dir(settings) / _check_id(catalog_id) / "overlay.yaml"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ----------------------------------------------------------------------------- loading
@@ -402,7 +389,7 @@ def import_catalog(
                 f"(qmsgap catalog remove {catalog.id} --overlay) so its texts are not lost silently"
             )
         target = _catalog_path(settings, catalog.id)
-        _write_atomically(target, catalog_yaml(catalog))
+        write_text_atomic(target, catalog_yaml(catalog))
         return ImportResult(
             catalog_id=catalog.id,
             mode="replace",
@@ -429,7 +416,7 @@ def import_catalog(
         width=100,
     )
     parse_yaml(text, str(target))  # what we store must read back
-    _write_atomically(target, text)
+    write_text_atomic(target, text)
     now = {p.id: p.requirement for p in after.all_practices()}
     ids = [e.id for e in incoming.practices]
     return ImportResult(
@@ -480,7 +467,7 @@ def export_catalog(catalog: Catalog, path: Path, fmt: ExportFormat) -> Path:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "yaml":
-        _write_atomically(path, catalog_yaml(catalog))
+        write_text_atomic(path, catalog_yaml(catalog))
     elif fmt == "csv":
         tablewriter.write_csv(catalog, path)
     elif fmt == "xlsx":

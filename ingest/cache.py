@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from qmsgap.errors import UnreadableFile
+from qmsgap.files import file_sha256, write_text_atomic
 from qmsgap.ingest.models import IngestFailure, IngestOutcome, ParsedDocument
 from qmsgap.settings import Settings
 
@@ -36,14 +35,6 @@ def ingest_fingerprint(settings: Settings, today: dt.date | None = None) -> str:
     digest.update(str(settings.embedding.model_path).encode())
     digest.update((today or dt.date.today()).isoformat().encode())
     return digest.hexdigest()[:16]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -126,11 +117,7 @@ class CachedIngestor:
         )
 
     def _store(self, key: str, document: ParsedDocument) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".parsed-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(document.model_dump_json())
-        Path(tmp).replace(self.directory / f"{key}.json")
+        write_text_atomic(self.directory / f"{key}.json", document.model_dump_json())
 
 
 def _display(path: Path, root: Path | None) -> str:

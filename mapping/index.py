@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from qmsgap.ingest.cache import file_sha256
+from qmsgap.files import atomic_path, file_sha256, write_text_atomic
 from qmsgap.ingest.models import DocumentKind, ParsedDocument, Passage
 from qmsgap.mapping.embedders import Embedder, Vectors, embedder_id
 
@@ -144,16 +142,9 @@ class DenseIndex:
     def save(self, path: Path) -> str:
         """Write atomically; returns the sha256 of the written file."""
         faiss = _faiss()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dense-", suffix=".tmp")
-        os.close(fd)
-        try:
-            faiss.write_index(self._index, tmp)
-            checksum = file_sha256(Path(tmp))
-            Path(tmp).replace(path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        return checksum
+        with atomic_path(path) as tmp:
+            faiss.write_index(self._index, str(tmp))
+            return file_sha256(tmp)
 
     @classmethod
     def load(cls, path: Path, dimension: int, threads: int = 2) -> DenseIndex:
@@ -284,10 +275,7 @@ def _save(directory: Path, dense: DenseIndex, model: str) -> None:
         "size": dense.size,
         "sha256": checksum,
     }
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".manifest-", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(manifest, handle)
-    Path(tmp).replace(directory / _MANIFEST)
+    write_text_atomic(directory / _MANIFEST, json.dumps(manifest))
 
 
 class LexicalIndex:

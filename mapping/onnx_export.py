@@ -21,8 +21,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -33,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qmsgap.errors import ModelUnavailable
+from qmsgap.files import atomic_path, file_sha256
 from qmsgap.model_files import force_offline
 
 logger = logging.getLogger(__name__)
@@ -199,13 +198,8 @@ def source_fingerprint(layout: ModelLayout, model_path: Path) -> str:
     )
     for path in files:
         if path.is_file():
-            digest.update(path.name.encode() + b"\0" + _file_sha256(path).encode())
+            digest.update(path.name.encode() + b"\0" + file_sha256(path).encode())
     return digest.hexdigest()[:16]
-
-
-def _file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @contextlib.contextmanager
@@ -217,21 +211,6 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _atomic_target(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``, renamed onto it (os.replace) if the block succeeds."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        tmp.replace(target)  # os.replace: atomic within one filesystem
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class OnnxModelCache:
@@ -293,14 +272,14 @@ class OnnxModelCache:
             raise _missing_libraries() from exc
         target = self.directory / name
         logger.info("building %s", target)
-        with _atomic_target(target) as tmp:
+        with atomic_path(target, durable=True) as tmp:
             build(tmp)
             try:
                 onnx.checker.check_model(str(tmp))
             except Exception as exc:  # onnx raises several types for a bad graph
                 raise ModelUnavailable(f"the built ONNX model {name} is invalid: {exc}") from exc
-            digest = _file_sha256(tmp)
-        with _atomic_target(self.directory / f"{name}.sha256") as tmp_sidecar:
+            digest = file_sha256(tmp)
+        with atomic_path(self.directory / f"{name}.sha256", durable=True) as tmp_sidecar:
             tmp_sidecar.write_text(digest + "\n", encoding="ascii")
 
     def _export(self, target: Path) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from qmsgap.files import write_text_atomic
 from qmsgap.ingest.models import ParsedDocument
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -124,14 +125,6 @@ class ParsedStore:
 
     def put(self, document: ParsedDocument) -> None:
         """Write atomically. Raises OSError when the data directory is not writable."""
-        path = self._path(document.document_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".parsed-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(document.model_dump_json())
-            Path(tmp).replace(path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_text_atomic(self._path(document.document_id), document.model_dump_json())
         with self._lock:
             self._recent.pop(document.document_id, None)

@@ -6,11 +6,10 @@ same folder, then rename), so a crash never leaves half a report where a good on
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from qmsgap.files import atomic_path
 from qmsgap.mapping.reports.docx_report import write_docx
 from qmsgap.mapping.reports.html import render_html
 from qmsgap.mapping.reports.pdf_report import write_pdf
@@ -45,15 +44,8 @@ def write_report(report: CoverageReport, fmt: str, path: Path) -> Path:
     """
     writer = WRITERS[fmt]
     path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         writer(report, tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
